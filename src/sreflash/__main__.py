@@ -1,0 +1,5 @@
+"""Allow ``python -m sreflash``."""
+
+from sreflash.cli import main
+
+main()
