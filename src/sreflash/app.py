@@ -1,0 +1,64 @@
+"""The Textual application: only the App; screens live in ``screens/``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from sreflash.context import Context
+from sreflash.errors import SreflashError
+
+
+class SreflashApp(App[None]):
+    """sreflash in the terminal."""
+
+    TITLE = "sreflash"
+    CSS_PATH = "sreflash.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self, context: Context, *, start: str = "home", deck_id: str | None = None
+    ) -> None:
+        super().__init__()
+        self.context = context
+        self.start = start
+        self.start_deck = deck_id
+        if context.settings.theme in self.available_themes:
+            self.theme = context.settings.theme
+
+    def on_mount(self) -> None:
+        from sreflash.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.start == "drill":
+            self.start_drill(self.start_deck)
+        for error in self.context.library.errors:
+            self.notify(
+                str(error), title="Deck skipped", severity="warning", timeout=10
+            )
+        for problem in self.context.problems:
+            self.notify(
+                str(problem), title=problem.title, severity="warning", timeout=10
+            )
+
+    def start_drill(self, deck_id: str | None = None) -> None:
+        """Open a drill over one deck or all."""
+        from sreflash.screens.drill import DrillScreen
+
+        self.push_screen(DrillScreen(deck_id))
+
+    def action_help(self) -> None:
+        """Show the keys of the current screen."""
+        from sreflash.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def report(self, error: SreflashError) -> None:
+        """Show a user-facing error without stopping the app."""
+        self.notify(error.message, title=error.title, severity="error", timeout=10)

@@ -1,0 +1,212 @@
+"""The command line: ``sreflash`` opens the TUI; subcommands do single jobs.
+
+Every error a user can cause arrives as a :class:`SreflashError` and is printed as
+one line on stderr with a non-zero exit; no traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sreflash import __version__, paths
+from sreflash.config import describe
+from sreflash.context import Context, deck_dirs, open_context
+from sreflash.decks import Library, load_library
+from sreflash.errors import SreflashError
+
+EXIT_ERROR = 1
+
+
+@dataclass
+class Options:
+    """Global options, shared by every command."""
+
+    db: Path | None = None
+    decks: tuple[Path, ...] = ()
+    _context: Context | None = field(default=None, repr=False)
+
+    def context(self) -> Context:
+        """Open the store and decks once, on first use."""
+        if self._context is None:
+            self._context = open_context(db=self.db, decks=self.decks)
+            for problem in self._context.problems:
+                click.echo(f"Warning: {problem}", err=True)
+        return self._context
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()
+
+
+pass_options = click.make_pass_decorator(Options)
+
+
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: in your data dir; env SREFLASH_DB).",
+)
+@click.option(
+    "--decks",
+    "deck_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Another deck folder or file to load (repeatable).",
+)
+@click.version_option(__version__, prog_name="sreflash")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, deck_paths: tuple[Path, ...]) -> None:
+    """Drill SRE and DevOps interview material with spaced repetition.
+
+    Run with no command to open the home screen.
+
+    \b
+    Examples:
+      sreflash                      open the home screen
+      sreflash drill                drill everything due today
+      sreflash decks check my.yaml  validate a deck you wrote
+    """
+    for path in deck_paths:
+        if not path.exists():
+            raise click.BadParameter(f"{path} does not exist", param_hint="--decks")
+    options = Options(db=db, decks=deck_paths)
+    ctx.obj = options
+    ctx.call_on_close(options.close)
+    if ctx.invoked_subcommand is None:
+        _run_tui(options, screen="home")
+
+
+def _run_tui(options: Options, *, screen: str, deck_id: str | None = None) -> None:
+    from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
+
+    context = options.context()
+    if deck_id is not None and context.library.deck(deck_id) is None:
+        raise SreflashError(f"no loaded deck has the id {deck_id!r}")
+    SreflashApp(context, start=screen, deck_id=deck_id).run()
+
+
+@cli.command()
+@click.option("--deck", "deck_id", help="Drill only this deck (its id).")
+@pass_options
+def drill(options: Options, deck_id: str | None) -> None:
+    """Drill the cards due today."""
+    _run_tui(options, screen="drill", deck_id=deck_id)
+
+
+# Decks
+
+
+@cli.group()
+def decks() -> None:
+    """List and validate decks."""
+
+
+@decks.command("check")
+@click.argument("targets", nargs=-1, type=click.Path(path_type=Path))
+@pass_options
+def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
+    """Validate deck files (default: every deck sreflash loads).
+
+    Exits 0 when all is well and 1 when any deck has a problem.
+    """
+    for target in targets:
+        if not target.exists():
+            raise SreflashError(f"{target}: no such file or folder")
+    library = load_library(targets or deck_dirs(options.decks))
+    for error in library.errors:
+        click.echo(f"error: {error}", err=True)
+    cards = sum(len(d.cards) for d in library.decks)
+    click.echo(
+        f"{len(library.decks)} decks, {cards} cards, {len(library.errors)} errors"
+    )
+    if library.errors:
+        sys.exit(EXIT_ERROR)
+
+
+@decks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def decks_list(options: Options, as_json: bool) -> None:
+    """List the loaded decks with their card counts."""
+    library = load_library(deck_dirs(options.decks))
+    if as_json:
+        click.echo(json.dumps(_decks_json(library), indent=2))
+    else:
+        for deck in library.decks:
+            click.echo(f"{deck.id:28} {len(deck.cards):5} cards  {deck.title}")
+    for error in library.errors:
+        click.echo(f"skipped: {error}", err=True)
+
+
+def _decks_json(library: Library) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": deck.id,
+            "title": deck.title,
+            "path": deck.path,
+            "count": len(deck.cards),
+            "cards": [
+                {"id": c.id, "kind": c.kind, "topic": c.topic, "prompt": c.prompt}
+                for c in deck.cards
+            ],
+        }
+        for deck in library.decks
+    ]
+
+
+@decks.command("path")
+def decks_path() -> None:
+    """Print the folder where your own decks go."""
+    click.echo(str(paths.user_decks_dir()))
+
+
+# Settings
+
+
+@cli.group()
+def config() -> None:
+    """Show the settings and where they live."""
+
+
+@config.command("path")
+def config_path() -> None:
+    """Print the settings file's path."""
+    click.echo(str(paths.config_path()))
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def config_show(options: Options, as_json: bool) -> None:
+    """Print every setting, its value, and what it does."""
+    settings = options.context().settings
+    rows = [
+        {"key": key, "value": getattr(settings, key), "default": default, "doc": doc}
+        for key, default, doc in describe()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"# {paths.config_path()}")
+    for row in rows:
+        click.echo(f"\n# {row['doc']} (default: {row['default']!r})")
+        click.echo(f"{row['key']} = {json.dumps(row['value'])}")
+
+
+def main() -> None:
+    """Entry point of the ``sreflash`` command."""
+    try:
+        cli(prog_name="sreflash")
+    except SreflashError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_ERROR)

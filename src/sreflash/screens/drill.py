@@ -1,0 +1,330 @@
+"""The drill: a card's prompt, an optional typed answer, the reveal and a rating."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
+
+from sreflash.decks import Card
+from sreflash.errors import SreflashError
+from sreflash.grading import Grade, grade
+from sreflash.scheduling import RATING_NAMES, Rating, format_interval
+
+if TYPE_CHECKING:
+    from sreflash.app import SreflashApp
+
+NOT_LAB = frozenset({"question", "scenario", "checklist", "concept", "command"})
+
+
+@dataclass
+class DrillTally:
+    """What a drill session has done so far, for its summary."""
+
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    again: int = 0
+    ratings: list[int] = field(default_factory=list)
+
+    def add(self, rating: Rating) -> None:
+        self.done += 1
+        self.again += rating == Rating.Again
+        self.ratings.append(int(rating))
+
+    def remove_last(self) -> None:
+        if self.ratings:
+            last = self.ratings.pop()
+            self.done -= 1
+            self.again -= last == Rating.Again
+
+
+class DrillScreen(Screen[None]):
+    """Shows due cards one after another until the day's queue is empty."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "reveal", "Reveal", key_display="␣"),
+        Binding("ctrl+r", "reveal", "Reveal", show=False, priority=True),
+        Binding("t", "type_answer", "Type answer"),
+        Binding("1", "rate(1)", "Again"),
+        Binding("2", "rate(2)", "Hard"),
+        Binding("3", "rate(3)", "Good"),
+        Binding("4", "rate(4)", "Easy"),
+        Binding("enter", "accept", "Accept suggestion", show=False),
+        Binding("u", "undo", "Undo"),
+        Binding("s", "suspend", "Suspend"),
+        Binding("b", "bury", "Bury"),
+        Binding("escape", "leave", "Leave box / finish", show=False),
+        Binding("q", "finish", "Finish"),
+    ]
+
+    stage: reactive[str] = reactive("prompt", init=False)
+    """``prompt`` before the reveal, ``answer`` after it, ``done`` at the end."""
+
+    class CardRated(Message):
+        """Posted after a rating has been saved."""
+
+        def __init__(self, card: Card, rating: Rating) -> None:
+            super().__init__()
+            self.card = card
+            self.rating = rating
+
+    def __init__(self, deck_id: str | None = None) -> None:
+        super().__init__()
+        self.deck_id = deck_id
+        self.card: Card | None = None
+        self.grade: Grade | None = None
+        self.intervals: dict[Rating, timedelta] = {}
+        self.tally = DrillTally()
+        self.shown_at = time.monotonic()
+
+    @property
+    def sreflash(self) -> SreflashApp:
+        return cast("SreflashApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="drill-status")
+        yield Static(id="drill-notice")
+        with VerticalScroll(id="card"):
+            yield Static(id="card-meta")
+            yield Markdown(id="prompt")
+            yield TextArea(id="answer-box", soft_wrap=True, show_line_numbers=False)
+            with Vertical(id="answer-view"):
+                yield Static("Model answer", classes="section-title")
+                yield Markdown(id="model-answer")
+                yield Static(id="key-points")
+                yield Static(id="suggestion")
+        with Horizontal(id="ratings"):
+            for rating in Rating:
+                yield Button(
+                    RATING_NAMES[rating],
+                    id=f"rate-{int(rating)}",
+                    classes=f"rating rating-{int(rating)}",
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        box = self.query_one("#answer-box", TextArea)
+        box.placeholder = "Type your answer here (optional). Esc leaves the box."
+        self._lab_notice()
+        self.show_next()
+
+    # Showing cards
+
+    def show_next(self, card: Card | None = None) -> None:
+        """Show ``card``, or the next one due; the summary when none is left."""
+        if card is None:
+            card = self.sreflash.context.study.next_card(self.deck_id, kinds=NOT_LAB)
+        if card is None:
+            self.finish()
+            return
+
+        self.card = card
+        self.grade = None
+        self.intervals = {}
+        self.shown_at = time.monotonic()
+        self.query_one("#card-meta", Static).update(
+            f"[b]{escape(card.kind)}[/b] · {escape(card.topic)} · {escape(card.id)}"
+        )
+        self.query_one("#prompt", Markdown).update(card.prompt)
+        box = self.query_one("#answer-box", TextArea)
+        box.clear()
+        self.query_one("#card", VerticalScroll).focus()
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        self.stage = "prompt"
+        self._update_status()
+
+    def _update_status(self) -> None:
+        counts = self.sreflash.context.study.counts(self.deck_id, kinds=NOT_LAB)
+        self.query_one("#drill-status", Static).update(
+            f"[b]{counts.new}[/b] new · [b]{counts.learning}[/b] learning · "
+            f"[b]{counts.due}[/b] to review · {self.tally.done} done"
+        )
+
+    def _lab_notice(self) -> None:
+        labs = [
+            c
+            for c in self.sreflash.context.library.iter_cards(self.deck_id)
+            if c.kind == "lab"
+        ]
+        notice = self.query_one("#drill-notice", Static)
+        if labs:
+            notice.update(
+                f"{len(labs)} lab cards are left out of this drill: the real Docker "
+                "engine answers them in `sreflash lab run`."
+            )
+        notice.display = bool(labs)
+
+    def watch_stage(self, stage: str) -> None:
+        self.query_one("#answer-view").display = stage == "answer"
+        self.query_one("#ratings").display = stage == "answer"
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("reveal", "type_answer"):
+            return self.stage == "prompt"
+        if action in ("rate", "accept"):
+            return self.stage == "answer"
+        if action in ("suspend", "bury"):
+            return self.card is not None and self.stage != "done"
+        return True
+
+    # Actions
+
+    def action_type_answer(self) -> None:
+        """Move into the answer box."""
+        self.query_one("#answer-box", TextArea).focus()
+
+    def action_leave(self) -> None:
+        """Leave the answer box, or finish when not in it."""
+        if isinstance(self.focused, TextArea):
+            self.query_one("#card", VerticalScroll).focus()
+        else:
+            self.action_finish()
+
+    def action_reveal(self) -> None:
+        """Show the model answer, and how the typed answer compares with it."""
+        if self.card is None or self.stage != "prompt":
+            return
+        card = self.card
+        typed = self.query_one("#answer-box", TextArea).text
+        self.grade = grade(card, typed) if typed.strip() and card.key_points else None
+        self.intervals = self.sreflash.context.study.intervals(card)
+
+        self.query_one("#model-answer", Markdown).update(card.answer)
+        self.query_one("#key-points", Static).update(self._points_text(card))
+        self.query_one("#suggestion", Static).update(self._suggestion_text())
+        for rating in Rating:
+            button = self.query_one(f"#rate-{int(rating)}", Button)
+            interval = format_interval(self.intervals[rating])
+            button.label = f"{int(rating)} {RATING_NAMES[rating]} · {interval}"
+            suggested = self.grade is not None and self.grade.suggested == rating
+            button.set_class(suggested, "suggested")
+        self.query_one("#card", VerticalScroll).focus()
+        self.stage = "answer"
+
+    def _points_text(self, card: Card) -> str:
+        label = "Talking points" if card.kind == "scenario" else "Key points"
+        if not card.key_points:
+            return ""
+        lines = [f"[b]{label}[/b]"]
+        if self.grade is None:
+            lines += [f"  • {escape(p.text)}" for p in card.key_points]
+        else:
+            for result in self.grade.points:
+                if result.covered:
+                    mark = "[green]✓ covered[/green]"
+                elif result.contradicted:
+                    mark = "[red]✗ contradicted[/red]"
+                else:
+                    mark = "[red]✗ missed[/red]"
+                lines.append(f"  {mark}  {escape(result.point.text)}")
+        return "\n".join(lines)
+
+    def _suggestion_text(self) -> str:
+        if self.grade is None:
+            return "Rate yourself: 1 Again · 2 Hard · 3 Good · 4 Easy."
+        covered = len(self.grade.covered)
+        name = RATING_NAMES[self.grade.suggested]
+        return (
+            f"Your answer covered {covered} of {len(self.grade.points)} points: "
+            f"suggested [b]{name}[/b] (Enter accepts; 1-4 overrule)."
+        )
+
+    def action_accept(self) -> None:
+        """Rate with the suggestion, if there is one."""
+        if self.grade is None:
+            self.notify("Choose a rating: 1 Again, 2 Hard, 3 Good, 4 Easy.")
+            return
+        self.action_rate(int(self.grade.suggested))
+
+    def action_rate(self, value: int) -> None:
+        """Save a rating for the card on screen, then show the next card."""
+        if self.card is None or self.stage != "answer":
+            return
+        rating = Rating(value)
+        elapsed = int((time.monotonic() - self.shown_at) * 1000)
+        try:
+            rated = self.sreflash.context.study.rate(self.card, rating, elapsed)
+        except SreflashError as error:
+            self.sreflash.report(error)
+            return
+
+        self.tally.add(rating)
+        self.post_message(self.CardRated(self.card, rating))
+        if rated.became_leech:
+            self.notify(
+                f"Card {self.card.id!r} has lapsed {rated.row.lapses} times: it is now "
+                "tagged leech and suspended. Rewrite or split it, then unsuspend it.",
+                title="Leech",
+                severity="warning",
+                timeout=12,
+            )
+        self.show_next()
+
+    @on(Button.Pressed, ".rating")
+    def _rating_pressed(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        self.action_rate(int(event.button.id.removeprefix("rate-")))
+
+    def action_undo(self) -> None:
+        """Take back the last rating of this session and show its card again."""
+        if not self.tally.ratings:
+            self.notify("Nothing to undo in this session.")
+            return
+        try:
+            card = self.sreflash.context.study.undo(source="drill")
+        except SreflashError as error:
+            self.sreflash.report(error)
+            return
+        self.tally.remove_last()
+        if card is not None:
+            self.notify(f"Undid the rating of {card.id!r}.")
+            self.show_next(card)
+
+    def action_suspend(self) -> None:
+        """Suspend the card on screen: it leaves every queue until unsuspended."""
+        if self.card is not None:
+            self.sreflash.context.study.set_suspended(self.card.id, True)
+            self.notify(f"Suspended {self.card.id!r}.")
+            self.show_next()
+
+    def action_bury(self) -> None:
+        """Hide the card on screen until tomorrow."""
+        if self.card is not None:
+            self.sreflash.context.study.bury(self.card.id)
+            self.notify(f"Buried {self.card.id!r} until tomorrow.")
+            self.show_next()
+
+    def action_finish(self) -> None:
+        """End the session now; every rating is already saved."""
+        self.finish()
+
+    def finish(self) -> None:
+        """Replace the drill with its summary."""
+        from sreflash.screens.summary import SummaryScreen
+
+        self.stage = "done"
+        study = self.sreflash.context.study
+        next_due = study.next_due(self.deck_id)
+        self.app.switch_screen(SummaryScreen(self.tally, next_due, study.now()))
+
+
+def describe_due(next_due: datetime | None, now: datetime) -> str:
+    """When the next card is due, in words."""
+    if next_due is None:
+        return "No card is scheduled yet."
+    if next_due <= now:
+        return "More cards are due now."
+    return f"The next card is due in {format_interval(next_due - now)}."

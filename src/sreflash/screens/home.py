@@ -1,0 +1,93 @@
+"""The home screen: every deck with today's counts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from sreflash.study import DeckCounts
+
+if TYPE_CHECKING:
+    from sreflash.app import SreflashApp
+
+NOT_LAB = frozenset({"question", "scenario", "checklist", "concept", "command"})
+ALL_ROW = "__all__"
+
+
+class HomeScreen(Screen[None]):
+    """Decks and what each has due today; the place every session starts."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "drill_selected", "Drill deck", show=False),
+        Binding("d", "drill_all", "Drill all"),
+        Binding("space", "drill_selected", "Drill selected", key_display="␣"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    @property
+    def sreflash(self) -> SreflashApp:
+        return cast("SreflashApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="home-summary")
+        yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+        yield Static(id="home-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_columns("Deck", "New", "Learn", "Due", "Total")
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        """Recount every deck."""
+        context = self.sreflash.context
+        study = context.study
+        table = self.query_one("#decks", DataTable)
+        table.clear()
+
+        for deck in context.library.decks:
+            counts = study.counts(deck.id, kinds=NOT_LAB)
+            table.add_row(deck.title, *_cells(counts), key=deck.id)
+        total = study.counts(kinds=NOT_LAB)
+        table.add_row("All decks", *_cells(total), key=ALL_ROW)
+
+        waiting = total.new + total.learning + total.due
+        summary = (
+            f"{waiting} cards waiting today: {total.new} new, "
+            f"{total.learning} learning, {total.due} to review."
+            if waiting
+            else "Nothing due: come back tomorrow, or add a deck."
+        )
+        self.query_one("#home-summary", Static).update(summary)
+        notes = [f"Skipped {e}" for e in context.library.errors]
+        self.query_one("#home-notes", Static).update("\n".join(notes))
+
+    def action_drill_all(self) -> None:
+        """Drill every deck."""
+        self.sreflash.start_drill(None)
+
+    def action_drill_selected(self) -> None:
+        """Drill the deck under the cursor."""
+        table = self.query_one("#decks", DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.sreflash.start_drill(None if key == ALL_ROW else key)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        self.sreflash.start_drill(None if key == ALL_ROW else key)
+
+
+def _cells(counts: DeckCounts) -> tuple[str, str, str, str]:
+    return str(counts.new), str(counts.learning), str(counts.due), str(counts.total)

@@ -1,0 +1,54 @@
+"""The end of a drill: what was done and when to come back."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+if TYPE_CHECKING:
+    from sreflash.screens.drill import DrillTally
+
+
+class SummaryScreen(Screen[None]):
+    """Cards done, how many were Again, time spent, and the next due card."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,escape,h", "home", "Home"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, tally: DrillTally, next_due: datetime | None, now: datetime):
+        super().__init__()
+        self.tally = tally
+        self.next_due = next_due
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        from sreflash.screens.drill import describe_due
+
+        minutes, seconds = divmod(int(time.monotonic() - self.tally.started), 60)
+        lines = [
+            "[b]Session over[/b]",
+            "",
+            f"Cards done: {self.tally.done}",
+            f"Again: {self.tally.again}",
+            f"Time spent: {minutes} min {seconds:02d} s",
+            describe_due(self.next_due, self.now),
+            "",
+            "Every rating is saved.",
+        ]
+        yield Header()
+        with Vertical(id="summary"):
+            yield Static("\n".join(lines), id="summary-text")
+        yield Footer()
+
+    def action_home(self) -> None:
+        """Back to the home screen."""
+        self.app.pop_screen()

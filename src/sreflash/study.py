@@ -1,0 +1,369 @@
+"""Studying: the day's queue, rating a card, undo, suspend and bury.
+
+This is what sits between the decks, the store and the scheduler. It knows nothing
+of the screen: the TUI, the CLI and the benchmarks all drive the same object.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from sreflash.clock import Clock
+from sreflash.config import Settings
+from sreflash.decks import Card, Library
+from sreflash.errors import UnknownCardError
+from sreflash.scheduling import (
+    CardState,
+    Rating,
+    StudyDay,
+    make_scheduler,
+    new_fsrs_card,
+    preview,
+)
+from sreflash.store import CardRow, ReviewRow, Store, iso, parse_iso, snapshot
+
+log = logging.getLogger(__name__)
+
+LEECH_TAG = "leech"
+
+# A card id to its card when it may be shown now, else None.
+_CardFilter = Callable[[str], "Card | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeckCounts:
+    """What one deck (or all) holds today."""
+
+    new: int
+    learning: int
+    due: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """The result of rating a card."""
+
+    card: Card
+    rating: Rating
+    row: CardRow
+    review_id: int
+    became_leech: bool = False
+
+
+class Study:
+    """The learner's study state over a library of decks.
+
+    Args:
+        store: where card state and the review log live.
+        library: the loaded decks.
+        settings: limits, retention and the day boundary.
+        clock: the source of "now".
+        fuzz: FSRS interval fuzzing; off in tests so schedules are exact.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        library: Library,
+        settings: Settings,
+        clock: Clock,
+        *,
+        fuzz: bool = True,
+    ) -> None:
+        self.store = store
+        self.library = library
+        self.settings = settings
+        self.clock = clock
+        self.scheduler = make_scheduler(settings.desired_retention, fuzz=fuzz)
+        self.day = StudyDay(settings.day_start_hour, settings.zone())
+        self._seen: set[str] | None = None
+
+    @property
+    def seen(self) -> set[str]:
+        """Ids of cards reviewed at least once, read once and then kept up to date."""
+        if self._seen is None:
+            self._seen = self.store.seen_ids()
+        return self._seen
+
+    def now(self) -> datetime:
+        """The current instant from the injected clock."""
+        return self.clock.now()
+
+    def today(self) -> tuple[date, datetime, datetime]:
+        """Today's study day and its UTC bounds."""
+        return self.day.today(self.now())
+
+    # The queue
+
+    def next_card(
+        self,
+        deck_id: str | None = None,
+        *,
+        exclude: Iterable[str] = (),
+        kinds: frozenset[str] | None = None,
+    ) -> Card | None:
+        """The card to show now, or None when today's work is done.
+
+        Learning cards due now come first, then reviews due today, then new cards
+        within the day's limit; a learning card due within the learn-ahead window is
+        shown early when nothing else is left.
+        """
+        now = self.now()
+        _, start, end = self.day.today(now)
+        skip = set(exclude)
+        usable = self._usable(deck_id, skip, kinds)
+        visible = "suspended = 0 AND (buried_until IS NULL OR buried_until <= ?)"
+
+        learning = self._first(
+            f"state IN (1, 3) AND due <= ? AND {visible} ORDER BY due",
+            [iso(now), iso(now)],
+            usable,
+        )
+        if learning is not None:
+            return learning
+        if self.reviews_left(start) > 0:
+            review = self._first(
+                f"state = 2 AND due < ? AND {visible} ORDER BY due",
+                [iso(end), iso(now)],
+                usable,
+            )
+            if review is not None:
+                return review
+        new = self._first_new(deck_id, start, skip, kinds)
+        if new is not None:
+            return new
+        ahead = now + timedelta(minutes=self.settings.learn_ahead_minutes)
+        return self._first(
+            f"state IN (1, 3) AND due <= ? AND {visible} ORDER BY due",
+            [iso(ahead), iso(now)],
+            usable,
+        )
+
+    def _usable(
+        self, deck_id: str | None, skip: set[str], kinds: frozenset[str] | None
+    ) -> _CardFilter:
+        def usable(card_id: str) -> Card | None:
+            card = self.library.cards.get(card_id)
+            if card is None or card_id in skip:
+                return None
+            if deck_id is not None and card.deck_id != deck_id:
+                return None
+            if kinds is not None and card.kind not in kinds:
+                return None
+            return card
+
+        return usable
+
+    def _first(self, where: str, params: list[str], usable: _CardFilter) -> Card | None:
+        # Rows are read lazily: the first usable one is nearly always the first row,
+        # and cards of a removed deck or of other decks are simply passed over.
+        cursor = self.store.db.execute(
+            f"SELECT card_id FROM card_state WHERE {where}", params
+        )
+        for (card_id,) in cursor:
+            card = usable(card_id)
+            if card is not None:
+                cursor.close()
+                return card
+        return None
+
+    def _first_new(
+        self,
+        deck_id: str | None,
+        start: datetime,
+        skip: set[str],
+        kinds: frozenset[str] | None,
+    ) -> Card | None:
+        if self.new_left(start) <= 0:
+            return None
+        seen = self.seen
+        hidden = {
+            card_id
+            for (card_id,) in self.store.db.execute(
+                "SELECT card_id FROM card_state WHERE state = 0 "
+                "AND (suspended = 1 OR buried_until > ?)",
+                [iso(self.now())],
+            )
+        }
+        for card in self.library.iter_cards(deck_id):
+            if card.id in seen or card.id in skip or card.id in hidden:
+                continue
+            if kinds is None or card.kind in kinds:
+                return card
+        return None
+
+    def new_left(self, start: datetime | None = None) -> int:
+        """How many new cards may still be introduced today."""
+        if start is None:
+            start = self.today()[1]
+        introduced = self.store.count(
+            "SELECT COUNT(*) FROM card_state WHERE introduced_at >= ?", [iso(start)]
+        )
+        return max(0, self.settings.new_per_day - introduced)
+
+    def reviews_left(self, start: datetime | None = None) -> int:
+        """How many reviews may still be shown today."""
+        day = self.day.day_of(start or self.now())
+        done = self.store.count(
+            "SELECT COUNT(*) FROM review_log WHERE study_day = ? AND prev_state = 2",
+            [day.isoformat()],
+        )
+        return max(0, self.settings.max_reviews_per_day - done)
+
+    def counts(
+        self, deck_id: str | None = None, *, kinds: frozenset[str] | None = None
+    ) -> DeckCounts:
+        """New, learning and due-today counts and the total, for a deck or all."""
+        now = self.now()
+        _, start, end = self.day.today(now)
+        cards = [
+            c
+            for c in self.library.iter_cards(deck_id)
+            if kinds is None or c.kind in kinds
+        ]
+        ids = {c.id for c in cards}
+        learning = due = unseen = 0
+        rows = self.store.db.execute(
+            "SELECT card_id, state, due, suspended, buried_until FROM card_state"
+        )
+        seen: set[str] = set()
+        for card_id, state, due_at, suspended, buried in rows:
+            if card_id not in ids:
+                continue
+            hidden = suspended or (buried and buried > iso(now))
+            if state != CardState.NEW or hidden:
+                seen.add(card_id)
+            if hidden or due_at is None:
+                continue
+            if state in (CardState.LEARNING, CardState.RELEARNING) and due_at < iso(
+                end
+            ):
+                learning += 1
+            elif state == CardState.REVIEW and due_at < iso(end):
+                due += 1
+        unseen = len(ids - seen)
+        new = min(unseen, self.new_left(start))
+        return DeckCounts(new, learning, min(due, self.reviews_left(start)), len(cards))
+
+    # Rating
+
+    def intervals(self, card: Card) -> dict[Rating, timedelta]:
+        """What each rating would schedule for ``card`` now."""
+        now = self.now()
+        row = self.store.card_row(card.id)
+        fsrs_card = row.fsrs_card() if row else None
+        return preview(self.scheduler, fsrs_card or new_fsrs_card(card.id, now), now)
+
+    def rate(
+        self, card: Card, rating: Rating, duration_ms: int = 0, source: str = "drill"
+    ) -> Rated:
+        """Schedule ``card`` with ``rating`` and save it before returning."""
+        now = self.now()
+        before = self.store.card_row(card.id)
+        base = before or CardRow(card.id, card.deck_id)
+        fsrs_before = base.fsrs_card() or new_fsrs_card(card.id, now)
+
+        fsrs_after, _ = self.scheduler.review_card(fsrs_before, rating, now)
+        lapsed = base.state == CardState.REVIEW and rating == Rating.Again
+        after = replace(
+            base.with_fsrs(fsrs_after),
+            deck_id=card.deck_id,
+            reps=base.reps + 1,
+            lapses=base.lapses + int(lapsed),
+            introduced_at=base.introduced_at or iso(now),
+            last_review=iso(now),
+            buried_until=None,
+        )
+        became_leech = (
+            lapsed and not base.leech and after.lapses >= self.settings.leech_threshold
+        )
+        if became_leech:
+            after = replace(after, leech=1, suspended=1)
+
+        review = ReviewRow(
+            card_id=card.id,
+            deck_id=card.deck_id,
+            rating=int(rating),
+            reviewed_at=iso(now),
+            study_day=self.day.day_of(now).isoformat(),
+            duration_ms=max(0, int(duration_ms)),
+            prev_state=base.state,
+            new_state=after.state,
+            prev_interval_days=_interval_days(base),
+            new_interval_days=(fsrs_after.due - now).total_seconds() / 86400,
+            state_before=snapshot(before),
+            state_after=snapshot(after) or "",
+            source=source,
+        )
+        review_id = self.store.record_review(after, review)
+        self.seen.add(card.id)
+        return Rated(card, rating, after, review_id, became_leech)
+
+    def undo(self, source: str | None = None) -> Card | None:
+        """Take back the newest rating; returns its card (None if nothing to undo)."""
+        last = self.store.last_review(source)
+        if last is None:
+            return None
+        self.store.undo_review(last)
+        restored = self.store.card_row(last.card_id)
+        if restored is None or restored.state == CardState.NEW:
+            self.seen.discard(last.card_id)
+        return self.library.cards.get(last.card_id)
+
+    # Card management
+
+    def _row(self, card_id: str) -> CardRow:
+        card = self.library.cards.get(card_id)
+        if card is None:
+            raise UnknownCardError(f"no loaded deck has a card with id {card_id!r}")
+        return self.store.card_row(card_id) or CardRow(card_id, card.deck_id)
+
+    def set_suspended(self, card_id: str, suspended: bool) -> None:
+        """Suspend a card (it leaves every queue) or bring it back."""
+        row = self._row(card_id)
+        changed = replace(row, suspended=int(suspended))
+        if not suspended:
+            changed = replace(changed, leech=0)
+        with self.store.transaction():
+            self.store.put_card(changed)
+
+    def bury(self, card_id: str) -> None:
+        """Hide a card until the next study day starts."""
+        _, _, end = self.today()
+        with self.store.transaction():
+            self.store.put_card(replace(self._row(card_id), buried_until=iso(end)))
+
+    def reset(self, card_id: str) -> None:
+        """Forget a card's progress: it becomes new (its review log is kept)."""
+        self._row(card_id)
+        with self.store.transaction():
+            self.store.delete_card(card_id)
+        self.seen.discard(card_id)
+
+    def set_flag(self, card_id: str, flag: int) -> None:
+        """Mark a card with a flag number (0 clears it)."""
+        with self.store.transaction():
+            self.store.put_card(replace(self._row(card_id), flag=int(flag)))
+
+    def next_due(self, deck_id: str | None = None) -> datetime | None:
+        """When the next card of a deck (or any) falls due, after today's work."""
+        cursor = self.store.db.execute(
+            "SELECT card_id, due FROM card_state WHERE due IS NOT NULL "
+            "AND suspended = 0 ORDER BY due"
+        )
+        for card_id, due in cursor:
+            card = self.library.cards.get(card_id)
+            if card is not None and (deck_id is None or card.deck_id == deck_id):
+                cursor.close()
+                return parse_iso(due)
+        return None
+
+
+def _interval_days(row: CardRow) -> float | None:
+    if row.due is None or row.last_review is None:
+        return None
+    return (parse_iso(row.due) - parse_iso(row.last_review)).total_seconds() / 86400
