@@ -453,9 +453,10 @@ class _DeckBuilder:
     def _mapping(
         self, node: yaml.Node | None, what: str, allowed: set[str]
     ) -> dict[str, yaml.Node]:
+        if node is not None:
+            self._visit(node)
         if not isinstance(node, yaml.MappingNode):
             raise _Invalid(f"{what} must be a mapping of fields", node)
-        self._visit(node)
         fields: dict[str, yaml.Node] = {}
         for key_node, value in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -472,9 +473,9 @@ class _DeckBuilder:
         return fields
 
     def _sequence(self, node: yaml.Node, key: str) -> list[yaml.Node]:
+        self._visit(node)
         if not isinstance(node, yaml.SequenceNode):
             raise _Invalid(f"{key!r} must be a list", node)
-        self._visit(node)
         return list(node.value)
 
     def _need(
@@ -485,11 +486,11 @@ class _DeckBuilder:
         return fields[key]
 
     def _scalar(self, node: yaml.Node, key: str) -> yaml.ScalarNode:
+        self._visit(node)
         if not isinstance(node, yaml.ScalarNode):
             raise _Invalid(
                 f"{key!r} must be a single value, not a list or mapping", node
             )
-        self._visit(node)
         return node
 
     def _text(self, node: yaml.Node, key: str) -> str:
@@ -499,7 +500,7 @@ class _DeckBuilder:
         # Plain numbers are fine as text ("3.11"), but say so when the field needed
         # words and got, say, a bare 'yes'.
         numeric = scalar.tag in (_INT, "tag:yaml.org,2002:float")
-        if scalar.tag != _STR and scalar.style is None and not numeric:
+        if scalar.tag != _STR and not scalar.style and not numeric:
             raise _Invalid(f"{key!r} must be text, not {scalar.value!r}", node)
         return str(scalar.value).strip()
 

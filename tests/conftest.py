@@ -1,0 +1,56 @@
+"""Shared fixtures: every test runs with its own data, config and database paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sreflash.clock import FrozenClock
+from sreflash.config import Settings
+from sreflash.context import Context, open_context
+
+# A fixed Monday noon, UTC: far from the 4 am day boundary in any nearby zone.
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every sreflash location at a temporary folder.
+
+    A real user's database, settings or decks must never reach a test.
+    """
+    home = tmp_path / "sreflash-home"
+    monkeypatch.setenv("SREFLASH_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("SREFLASH_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("SREFLASH_DB", str(home / "data" / "sreflash.db"))
+    monkeypatch.delenv("SREFLASH_DECKS_DIR", raising=False)
+    return home
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock stopped at :data:`T0`."""
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Default settings in UTC, so the study day starts at 04:00 UTC."""
+    return Settings(timezone="UTC")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A database file of the test's own."""
+    return tmp_path / "study.db"
+
+
+@pytest.fixture
+def context(db_path: Path, settings: Settings, clock: FrozenClock) -> Iterator[Context]:
+    """The bundled decks over a fresh database, with fuzzing off."""
+    ctx = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    yield ctx
+    ctx.close()

@@ -1,0 +1,382 @@
+"""Deck loading: the bundled deck, and every kind of bad input a user can write."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sreflash.cli import cli
+from sreflash.decks import Library, load_library, parse_deck
+from sreflash.errors import DeckError
+from sreflash.paths import bundled_decks_dir
+
+GOOD = """\
+format: 1
+deck:
+  id: good
+  title: A good deck
+cards:
+  - id: good-one
+    kind: concept
+    topic: basics
+    prompt: What is a layer?
+    answer: A filesystem diff.
+    key_points: [a filesystem diff]
+  - id: good-two
+    kind: question
+    topic: basics
+    prompt: Why order instructions?
+    answer: For the cache.
+    key_points:
+      - text: Put rarely changing steps first
+        accept: [dependencies first]
+        reject: [copy the code first]
+      - the cache is reused
+      - builds get faster
+    follow_ups: [good-one]
+    examples:
+      - label: strong
+        verdict: pass
+        answer: Install dependencies first so the cache is reused.
+"""
+
+
+def errors_of(text: str | bytes, name: str = "deck.yaml") -> list[str]:
+    raw = text.encode() if isinstance(text, str) else text
+    try:
+        parse_deck(raw, name)
+    except DeckError as error:
+        return [str(e) for e in getattr(error, "errors", [error])]
+    return []
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+# The bundled deck
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Library:
+    return load_library([bundled_decks_dir()])
+
+
+def test_bundled_decks_load_without_errors(bundled: Library) -> None:
+    assert bundled.errors == []
+    assert [d.id for d in bundled.decks] == ["docker-image-design"]
+
+
+def test_bundled_deck_covers_every_part_of_the_source(bundled: Library) -> None:
+    kinds = Counter(card.kind for card in bundled.iter_cards())
+
+    assert sum(kinds.values()) >= 27
+    assert kinds["question"] == 8
+    assert kinds["scenario"] == 3
+    assert kinds["checklist"] == 4
+    assert kinds["concept"] + kinds["command"] >= 12
+    assert kinds["lab"] >= 4
+
+
+def test_bundled_question_cards_carry_key_points_and_examples(bundled: Library) -> None:
+    for card in bundled.iter_cards():
+        if card.kind in ("question", "scenario"):
+            assert 3 <= len(card.key_points) <= 6, card.id
+            labels = {e.label for e in card.examples}
+            assert {"strong", "partial", "wrong", "off-topic"} <= labels, card.id
+        if card.kind == "lab":
+            assert card.lab is not None and card.lab.lab == "phase2-image-design"
+
+
+# Good input
+
+
+def test_a_valid_deck_is_read_with_every_field() -> None:
+    deck = parse_deck(GOOD.encode(), "good.yaml")
+
+    assert deck.id == "good"
+    assert [c.id for c in deck.cards] == ["good-one", "good-two"]
+    two = deck.cards[1]
+    assert two.line == 12
+    assert two.key_points[0].accept == ("dependencies first",)
+    assert two.key_points[0].reject == ("copy the code first",)
+    assert two.key_points[1].text == "the cache is reused"
+    assert two.follow_ups == ("good-one",)
+    assert two.examples[0].verdict == "pass"
+
+
+# Bad input: each error is one line naming the file, the line and the card.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "deck.yaml: is empty"),
+        ("   \n\n", "deck.yaml: is empty"),
+        ("format: 1\ndeck: [\n", "deck.yaml, line 3: YAML syntax error"),
+        ("format: 1\ndeck:\n  id: x\n title: y\n", "deck.yaml, line 4: YAML syntax"),
+        ("- just\n- a list\n", "deck.yaml, line 1: the file must be a mapping"),
+        ("format: 2\ndeck: {id: x, title: X}\ncards: []\n", "line 1: format 2 is not"),
+        ("format: one\n", "line 1: 'format' must be a whole number"),
+        ("format: 1\ncards: []\n", "missing required field 'deck'"),
+        ("format: 1\ndeck: {id: X Y, title: t}\ncards: []\n", "id 'X Y' must be"),
+        ("format: 1\ndeck: {id: x, title: t}\ncards: []\n", "at least one card"),
+        ("format: 1\ndeck: {id: x, title: t, colour: red}\n", "unknown field 'colour'"),
+    ],
+)
+def test_bad_deck_files_get_one_clear_error(text: str, expected: str) -> None:
+    errors = errors_of(text)
+
+    assert len(errors) == 1
+    assert expected in errors[0]
+
+
+def card_error(card_yaml: str) -> list[str]:
+    head = "format: 1\ndeck: {id: x, title: X}\ncards:\n"
+    return errors_of(head + card_yaml)
+
+
+@pytest.mark.parametrize(
+    ("card_yaml", "expected"),
+    [
+        (
+            "  - id: c1\n    kind: concept\n    topic: t\n    promt: p\n",
+            "deck.yaml, line 7 (card 'c1'): unknown field 'promt'",
+        ),
+        (
+            "  - id: c1\n    kind: concept\n    topic: t\n    answer: a\n"
+            "    key_points: [k]\n",
+            "deck.yaml, line 4 (card 'c1'): missing required field 'prompt'",
+        ),
+        (
+            "  - id: c1\n    kind: quiz\n    topic: t\n    prompt: p\n    answer: a\n",
+            "line 5 (card 'c1'): kind 'quiz' is not one of",
+        ),
+        (
+            "  - id: c1\n    kind: question\n    topic: t\n    prompt: p\n"
+            "    answer: a\n    key_points: [one, two]\n",
+            "(card 'c1'): a question card needs 3 to 6 key points, not 2",
+        ),
+        (
+            "  - id: c1\n    kind: concept\n    topic: t\n    prompt: [a, b]\n"
+            "    answer: a\n    key_points: [k]\n",
+            "line 7 (card 'c1'): 'prompt' must be a single value",
+        ),
+        (
+            "  - id: c1\n    kind: concept\n    topic: t\n    prompt: yes\n"
+            "    answer: a\n    key_points: [k]\n",
+            "line 7 (card 'c1'): 'prompt' must be text, not 'yes'",
+        ),
+        (
+            "  - id: c1\n    kind: concept\n    topic: t\n    prompt: ''\n"
+            "    answer: a\n    key_points: [k]\n",
+            "'prompt' must not be empty",
+        ),
+        (
+            "  - id: c1\n    kind: scenario\n    topic: t\n    prompt: p\n"
+            "    answer: a\n    key_points: [a, b, c]\n",
+            "a scenario card takes 'talking_points', not 'key_points'",
+        ),
+        (
+            "  - id: c1\n    kind: lab\n    topic: t\n    prompt: p\n    answer: a\n",
+            "(card 'c1'): missing required field 'lab'",
+        ),
+        (
+            "  - id: c1\n    kind: concept\n    topic: t\n    prompt: p\n"
+            "    answer: a\n    key_points: [k]\n    follow_ups: [nowhere]\n",
+            "(card 'c1'): follow-up 'nowhere' names no card in this deck",
+        ),
+        (
+            "  - id: c1\n    kind: concept\n    topic: t\n    prompt: p\n"
+            "    answer: a\n    key_points: [k]\n"
+            "    examples: [{answer: x, verdict: maybe}]\n",
+            "verdict 'maybe' must be 'pass' or 'fail'",
+        ),
+    ],
+)
+def test_bad_cards_are_named_with_their_line(card_yaml: str, expected: str) -> None:
+    errors = card_error(card_yaml)
+
+    assert len(errors) == 1, errors
+    assert expected in errors[0]
+
+
+def test_duplicate_card_ids_in_one_deck_name_both_lines() -> None:
+    card = (
+        "  - {id: same, kind: concept, topic: t, prompt: p, answer: a,"
+        " key_points: [k]}\n"
+    )
+
+    errors = card_error(card + card)
+
+    assert errors == [
+        "deck.yaml, line 5 (card 'same'): duplicate card id (first used on line 4)"
+    ]
+
+
+def test_every_bad_card_of_a_deck_is_reported_at_once() -> None:
+    errors = card_error(
+        "  - {id: a1, kind: concept, topic: t, prompt: p}\n"
+        "  - {id: a2, kind: nope, topic: t, prompt: p, answer: a}\n"
+    )
+
+    assert len(errors) == 2
+    assert "(card 'a1')" in errors[0] and "(card 'a2')" in errors[1]
+
+
+def test_non_utf8_bytes_are_reported_with_their_line() -> None:
+    errors = errors_of(b"format: 1\ndeck:\n  title: caf\xe9\n")
+
+    assert errors == ["deck.yaml, line 3: is not UTF-8 text (byte 28)"]
+
+
+def test_yaml_object_tags_are_refused_without_running_anything() -> None:
+    text = "format: 1\ndeck: !!python/object/apply:os.system ['echo pwned']\n"
+
+    errors = errors_of(text)
+
+    assert errors == [
+        "deck.yaml, line 2: the YAML tag '!!python/object/apply:os.system' "
+        "is not allowed in decks"
+    ]
+
+
+def test_an_alias_bomb_is_refused_quickly() -> None:
+    lines = ["format: 1", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for n in range(1, 12):
+        refs = ", ".join([f"*a{n - 1}"] * 9)
+        lines.append(f"a{n}: &a{n} [{refs}]")
+
+    errors = errors_of("\n".join(lines) + "\n")
+
+    assert len(errors) == 1
+    assert "unknown field 'a0'" in errors[0] or "aliases are not allowed" in errors[0]
+
+
+def test_aliases_inside_cards_are_refused() -> None:
+    errors = card_error(
+        "  - id: c1\n    kind: concept\n    topic: t\n    prompt: &p shared\n"
+        "    answer: *p\n    key_points: [k]\n"
+    )
+
+    assert errors == [
+        "deck.yaml, line 7 (card 'c1'): YAML anchors and aliases are not allowed "
+        "in decks"
+    ]
+
+
+# Libraries: a broken deck never stops the good ones.
+
+
+def test_a_broken_deck_is_skipped_and_the_good_ones_load(tmp_path: Path) -> None:
+    write(tmp_path, "a-good.yaml", GOOD)
+    write(tmp_path, "b-broken.yaml", "format: 1\ndeck: [\n")
+    write(tmp_path, "c-empty.yml", "")
+    write(tmp_path, "notes.txt", "not a deck")
+
+    library = load_library([tmp_path])
+
+    assert [d.id for d in library.decks] == ["good"]
+    assert len(library.errors) == 2
+    assert "b-broken.yaml, line 3" in str(library.errors[0])
+    assert "c-empty.yml: is empty" in str(library.errors[1])
+
+
+def test_a_card_id_used_by_another_deck_skips_the_later_deck(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD)
+    write(tmp_path, "b.yaml", GOOD.replace("id: good\n", "id: other\n"))
+
+    library = load_library([tmp_path])
+
+    assert [d.id for d in library.decks] == ["good"]
+    assert len(library.errors) == 1
+    message = str(library.errors[0])
+    assert "b.yaml, line 6 (card 'good-one')" in message
+    assert "already used in" in message and "a.yaml" in message
+
+
+def test_a_deck_id_used_twice_skips_the_second(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD)
+    renamed = GOOD.replace("good-one", "g1").replace("good-two", "g2")
+    write(tmp_path, "b.yaml", renamed)
+
+    library = load_library([tmp_path])
+
+    assert len(library.decks) == 1
+    assert "deck id 'good' is already used" in str(library.errors[0])
+
+
+def test_an_unreadable_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "deck.yaml").mkdir()
+    write(tmp_path, "good.yaml", GOOD)
+
+    library = load_library([tmp_path])
+
+    assert [d.id for d in library.decks] == ["good"]
+    assert [str(e) for e in library.errors] == [
+        f"{tmp_path / 'deck.yaml'}: cannot be read (Is a directory)"
+    ]
+
+
+# The CLI
+
+
+def test_decks_check_exits_zero_on_good_decks(tmp_path: Path) -> None:
+    deck = write(tmp_path, "good.yaml", GOOD)
+
+    result = CliRunner().invoke(cli, ["decks", "check", str(deck)])
+
+    assert result.exit_code == 0, result.output
+    assert "1 decks, 2 cards, 0 errors" in result.output
+
+
+def test_decks_check_exits_one_and_names_the_fault(tmp_path: Path) -> None:
+    write(tmp_path, "good.yaml", GOOD)
+    write(tmp_path, "bad.yaml", GOOD.replace("prompt: What", "promt: What"))
+
+    result = CliRunner().invoke(cli, ["decks", "check", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert "bad.yaml, line 9 (card 'good-one'): unknown field 'promt'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_decks_check_of_a_missing_path_is_one_sentence(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sreflash", "decks", "check", str(missing)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr == f"Error: {missing}: no such file or folder\n"
+
+
+def test_decks_list_json_gives_each_deck_with_its_cards(tmp_path: Path) -> None:
+    write(tmp_path, "good.yaml", GOOD)
+
+    result = CliRunner().invoke(
+        cli, ["--decks", str(tmp_path), "decks", "list", "--json"]
+    )
+
+    assert result.exit_code == 0
+    decks = {d["id"]: d for d in json.loads(result.stdout)}
+    assert decks["good"]["count"] == 2
+    assert decks["good"]["cards"][0] == {
+        "id": "good-one",
+        "kind": "concept",
+        "topic": "basics",
+        "prompt": "What is a layer?",
+    }
+    assert decks["docker-image-design"]["count"] >= 27

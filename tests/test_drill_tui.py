@@ -1,0 +1,196 @@
+"""The drill in the real Textual app, driven by the Pilot, on a real database file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from textual.widgets import Button, DataTable, Static, TextArea
+
+from sreflash.app import SreflashApp
+from sreflash.clock import FrozenClock
+from sreflash.config import Settings
+from sreflash.context import open_context
+from sreflash.screens.drill import DrillScreen
+from sreflash.screens.help import HelpScreen
+from sreflash.screens.home import HomeScreen
+from sreflash.screens.summary import SummaryScreen
+
+SIZE = (80, 24)
+
+
+def text_of(app: SreflashApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def drill(app: SreflashApp) -> DrillScreen:
+    screen = app.screen
+    assert isinstance(screen, DrillScreen)
+    return screen
+
+
+async def test_a_drill_saves_every_rating_and_the_next_app_sees_them(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = drill(app)
+        assert screen.card is not None and screen.card.id == "q-reduce-size"
+        assert "lab cards are left out" in text_of(app, "#drill-notice")
+
+        # Card 1: a typed answer, revealed and graded, then the suggestion accepted.
+        await pilot.press("t")
+        assert isinstance(app.focused, TextArea)
+        await pilot.press(*"use a slim base image, a multi-stage build, and a")
+        await pilot.press(*" .dockerignore; also clean the apt and pip caches")
+        await pilot.press("escape", "space")
+        assert screen.stage == "answer"
+        assert screen.grade is not None and screen.grade.passed
+        points = text_of(app, "#key-points")
+        assert "✓ covered" in points and "Start from a slim" in points
+        good = app.screen.query_one("#rate-3", Button)
+        assert "Good · 10m" in str(good.label) and good.has_class("suggested")
+        await pilot.press("enter")
+
+        # Card 2: no typed answer; rated Again with a key.
+        assert screen.card.id == "q-instruction-order"
+        await pilot.press("space")
+        assert "Rate yourself" in text_of(app, "#suggestion")
+        await pilot.press("1")
+
+        # Card 3: rated Easy, then undone: it comes back to be answered again.
+        third = screen.card.id
+        await pilot.press("space", "4")
+        assert screen.card.id != third
+        await pilot.press("u")
+        assert screen.card.id == third and screen.stage == "prompt"
+        await pilot.press("space", "3")
+
+        # Quit in the middle: the summary counts what was saved.
+        await pilot.press("q")
+        assert isinstance(app.screen, SummaryScreen)
+        summary = text_of(app, "#summary-text")
+        assert "Cards done: 3" in summary and "Again: 1" in summary
+        assert "The next card is due in 1m." in summary
+
+    context.close()
+    reopened = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    ratings = reopened.store.db.execute(
+        "SELECT card_id, rating FROM review_log ORDER BY id"
+    ).fetchall()
+    assert ratings == [
+        ("q-reduce-size", 3),
+        ("q-instruction-order", 1),
+        (third, 3),
+    ]
+    assert reopened.study.counts().learning == 3
+    assert reopened.study.counts().new == 7  # 10 a day, 3 introduced
+    # Learning cards wait for their step; within the learn-ahead window the one
+    # rated Again (due in a minute) is the first to come back.
+    assert reopened.study.next_card(kinds=frozenset({"question"})) is not None
+    clock.advance(timedelta(minutes=1))
+    assert reopened.study.next_card() == reopened.library.cards["q-instruction-order"]
+    reopened.close()
+
+
+async def test_home_lists_each_deck_with_todays_counts(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    app = SreflashApp(context)
+
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one("#decks", DataTable)
+        total = len([c for c in context.library.iter_cards() if c.kind != "lab"])
+        assert table.get_row("docker-image-design") == [
+            "Docker: image design and best practices",
+            "10",
+            "0",
+            "0",
+            str(total),
+        ]
+        assert "10 cards waiting today" in text_of(app, "#home-summary")
+
+        await pilot.press("d")
+        assert isinstance(app.screen, DrillScreen)
+        await pilot.press("space", "3", "q", "enter")
+        assert isinstance(app.screen, HomeScreen)
+        assert table.get_row("docker-image-design")[1:3] == ["9", "1"]
+    context.close()
+
+
+async def test_help_lists_the_keys_of_the_screen_below(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = open_context(db=db_path, settings=settings, clock=clock)
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = text_of(app, "#help-text")
+        for line in ("Reveal", "Undo", "Suspend", "Bury", "Again", "Easy"):
+            assert line in help_text
+        await pilot.press("escape")
+        assert isinstance(app.screen, DrillScreen)
+    context.close()
+
+
+async def test_a_broken_deck_is_named_and_the_rest_still_drills(
+    tmp_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("format: 1\ndeck: [\n")
+    context = open_context(
+        db=tmp_path / "s.db", decks=[broken], settings=settings, clock=clock
+    )
+    app = SreflashApp(context)
+
+    async with app.run_test(size=SIZE) as pilot:
+        notes = text_of(app, "#home-notes")
+        assert f"Skipped {broken}, line 3: YAML syntax error" in notes
+        await pilot.press("d")
+        assert drill(app).card is not None
+    context.close()
+
+
+async def test_suspend_and_bury_skip_to_the_next_card(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = open_context(db=db_path, settings=settings, clock=clock)
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = drill(app)
+        first = screen.card
+        await pilot.press("s")
+        second = screen.card
+        await pilot.press("b")
+        assert first is not None and second is not None
+        assert screen.card is not None
+        assert screen.card.id not in (first.id, second.id)
+
+    row = context.store.card_row(first.id)
+    assert row is not None and row.suspended == 1
+    buried = context.store.card_row(second.id)
+    assert buried is not None and buried.buried_until == "2026-03-03T04:00:00+00:00"
+    context.close()
+
+
+async def test_an_empty_queue_goes_straight_to_the_summary(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    context = open_context(
+        db=tmp_path / "s.db",
+        settings=Settings(timezone="UTC", new_per_day=0),
+        clock=clock,
+    )
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE):
+        assert isinstance(app.screen, SummaryScreen)
+        assert "No card is scheduled yet." in text_of(app, "#summary-text")
+    context.close()
