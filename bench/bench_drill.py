@@ -1,0 +1,219 @@
+"""Benchmark the drill: start to first card, and a rating to the next card.
+
+Run: ``python bench/bench_drill.py [--runs N]``. It prints medians, for the bundled
+decks and for a generated collection of 20,000 cards with 500,000 review-log rows.
+Figures, not pass/fail: machines here are noisy, so compare medians and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sreflash.clock import FrozenClock
+from sreflash.config import Settings
+from sreflash.context import open_context
+from sreflash.scheduling import Rating, fsrs_id
+from sreflash.store import Store
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+BIG_CARDS = 20_000
+BIG_REVIEWS = 500_000
+
+# Run in a fresh interpreter so imports count: the time a learner waits.
+FIRST_CARD = """
+import time
+t0 = time.perf_counter()
+import asyncio, sys
+from pathlib import Path
+from sreflash.app import SreflashApp
+from sreflash.context import open_context
+from sreflash.config import Settings
+
+async def main():
+    decks = [Path(p) for p in sys.argv[2:]]
+    context = open_context(db=Path(sys.argv[1]), decks=decks,
+                           bundled=not decks, settings=Settings(timezone="UTC"))
+    app = SreflashApp(context, start="drill")
+    async with app.run_test(size=(80, 24)) as pilot:
+        while getattr(app.screen, "card", None) is None:
+            await pilot.pause()
+        print(time.perf_counter() - t0)
+
+asyncio.run(main())
+"""
+
+
+def make_collection(folder: Path) -> tuple[Path, Path]:
+    """A 20,000-card deck and a database with 500,000 reviews of its cards."""
+    rng = random.Random(7)
+    deck = folder / "big.yaml"
+    lines = ["format: 1", "deck: {id: big, title: Generated}", "cards:"]
+    for n in range(BIG_CARDS):
+        lines += [
+            f"  - id: big-{n}",
+            "    kind: concept",
+            f"    topic: topic-{n % 40}",
+            f"    prompt: Generated question number {n} about layers and caches?",
+            f"    answer: Generated answer number {n}, two sentences long. Really.",
+            "    key_points:",
+            f"      - text: point {n} one",
+            "        accept: [first phrasing, second phrasing]",
+            f"      - point {n} two",
+        ]
+    deck.write_text("\n".join(lines) + "\n")
+
+    db = folder / "big.db"
+    store = Store.open(db)
+    seen = int(BIG_CARDS * 0.75)
+    states = []
+    for n in range(seen):
+        due = NOW + timedelta(hours=rng.uniform(-48, 24 * 60))
+        card = {
+            "card_id": fsrs_id(f"big-{n}"),
+            "state": 2,
+            "step": None,
+            "stability": 10.0,
+            "difficulty": 5.0,
+            "due": due.isoformat(),
+            "last_review": (due - timedelta(days=10)).isoformat(),
+        }
+        states.append(
+            (f"big-{n}", "big", 2, json.dumps(card), due.isoformat(), 10.0, 5.0,
+             25, 1, (NOW - timedelta(days=90)).isoformat(),
+             (due - timedelta(days=10)).isoformat(), 0, None, 0, 0)
+        )  # fmt: skip
+    with store.transaction():
+        store.db.conn.executemany(
+            "INSERT INTO card_state VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", states
+        )
+    reviews = []
+    for i in range(BIG_REVIEWS):
+        at = NOW - timedelta(minutes=rng.uniform(0, 60 * 24 * 365))
+        reviews.append(
+            (f"big-{rng.randrange(seen)}", "big", rng.choice((1, 3, 3, 3, 4)),
+             at.isoformat(), at.date().isoformat(), 8000, 2, 2, 5.0, 9.0, None, "{}")
+        )  # fmt: skip
+        if len(reviews) == 50_000 or i == BIG_REVIEWS - 1:
+            with store.transaction():
+                store.db.conn.executemany(
+                    "INSERT INTO review_log (card_id, deck_id, rating, reviewed_at,"
+                    " study_day, duration_ms, prev_state, new_state,"
+                    " prev_interval_days, new_interval_days, state_before,"
+                    " state_after) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    reviews,
+                )
+            reviews.clear()
+    store.close()
+    return db, deck
+
+
+def first_card_times(db: Path, decks: list[Path], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_CARD, str(db), *map(str, decks)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "SREFLASH_DATA_DIR": str(db.parent / "data")},
+        )
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return times
+
+
+def core_times(db: Path, decks: list[Path], runs: int) -> tuple[list[float], float]:
+    """Save-a-rating-and-choose-the-next-card times, and the deck load time."""
+    clock = FrozenClock(NOW)
+    start = time.perf_counter()
+    context = open_context(
+        db=db,
+        decks=decks,
+        bundled=not decks,
+        settings=Settings(timezone="UTC", new_per_day=9999, max_reviews_per_day=99999),
+        clock=clock,
+    )
+    load = time.perf_counter() - start
+    study = context.study
+    card = study.next_card()
+    times = []
+    # A small deck runs out of cards; the clock moves on so learning cards return.
+    while card is not None and len(times) < runs:
+        begin = time.perf_counter()
+        study.rate(card, Rating.Good)
+        card = study.next_card()
+        times.append(time.perf_counter() - begin)
+        clock.advance(timedelta(minutes=3))
+    context.close()
+    return times, load
+
+
+async def _tui_rating_times(db: Path, decks: list[Path], runs: int) -> list[float]:
+    from sreflash.app import SreflashApp
+
+    context = open_context(
+        db=db,
+        decks=decks,
+        bundled=not decks,
+        settings=Settings(timezone="UTC", new_per_day=9999, max_reviews_per_day=99999),
+        clock=FrozenClock(NOW),
+    )
+    app = SreflashApp(context, start="drill")
+    times = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        for _ in range(runs):
+            before = getattr(screen, "card", None)
+            if before is None:
+                break
+            await pilot.press("space")
+            begin = time.perf_counter()
+            await pilot.press("3")
+            assert getattr(screen, "card", None) is not before
+            times.append(time.perf_counter() - begin)
+    context.close()
+    return times
+
+
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:8.2f} ms"
+
+
+def report(name: str, db: Path, decks: list[Path], runs: int) -> None:
+    first = first_card_times(db, decks, max(3, runs // 20))
+    core, load = core_times(db, decks, runs)
+    tui = asyncio.run(_tui_rating_times(db, decks, min(runs, 60)))
+    print(f"\n{name}")
+    print(f"  start to first card (new process, headless)  {ms(first)}")
+    print(f"  decks + database opened in-process           {load * 1000:8.2f} ms")
+    print(f"  rating to next card in the TUI               {ms(tui)}")
+    print(f"  save rating + choose next card (core)        {ms(core)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        report("bundled decks, empty database", folder / "b.db", [], args.runs)
+        begin = time.perf_counter()
+        db, deck = make_collection(folder)
+        print(f"\n(generated 20,000 cards and 500,000 reviews in "
+              f"{time.perf_counter() - begin:.1f} s)")  # fmt: skip
+        report("20,000 cards, 500,000 review-log rows", db, [deck], args.runs)
+
+
+if __name__ == "__main__":
+    main()
