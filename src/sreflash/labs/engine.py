@@ -1,0 +1,406 @@
+"""The Docker engine, as the lab checks use it, through the docker SDK.
+
+Everything created here carries the sreflash labels and is remembered, so that
+:meth:`Engine.cleanup` removes it all, intermediate build images included (they carry
+no label). Images are never pulled: a missing image is reported, not fetched.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import secrets
+import socket
+import tarfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import requests
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.models.containers import Container
+from docker.models.images import Image
+
+from sreflash.errors import DockerUnavailableError
+
+log = logging.getLogger(__name__)
+
+LABEL = "io.sreflash.lab"
+RUN_LABEL = "io.sreflash.run"
+BUILD_TIMEOUT = 1800
+CLIENT_TIMEOUT = 120
+COMMAND_TIMEOUT = 30
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_SOURCE_HASH = re.compile(r"\s*(?:dir|file|multi):[0-9a-f]{64}")
+_RESULT_ID = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
+_CONTAINER_OPTIONS: dict[str, Any] = {
+    # Lab containers get nothing from the host: no privileges, no mounts, no host
+    # network, no capabilities, bounded resources.
+    "privileged": False,
+    "cap_drop": ["ALL"],
+    "security_opt": ["no-new-privileges"],
+    "mem_limit": "512m",
+    "pids_limit": 256,
+}
+
+LineCallback = Callable[[str], None]
+
+
+def connect(timeout: int = CLIENT_TIMEOUT) -> docker.DockerClient:
+    """A client of a Docker engine that answers.
+
+    Raises:
+        DockerUnavailableError: no engine answers; the message says how to fix it.
+    """
+    # from_env raises DockerException when the socket is missing; with an explicit
+    # API version the constructor succeeds and ping raises a requests error instead.
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except (DockerException, requests.exceptions.RequestException) as error:
+        raise DockerUnavailableError(_unavailable_sentence(error)) from error
+    return client
+
+
+def _unavailable_sentence(error: Exception) -> str:
+    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if "Permission denied" in str(error) or isinstance(error, PermissionError):
+        return (
+            f"The Docker engine at {where} refuses this user; add it to the docker "
+            "group (then log in again) or run with sudo."
+        )
+    return (
+        f"No Docker engine answers at {where}; start Docker (Docker Desktop, "
+        "`sudo systemctl start docker` or `sudo dockerd &`) and try again."
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class BuildResult:
+    """What one build produced: an image id, or the error that stopped it."""
+
+    image_id: str = ""
+    error: str = ""
+    failed_step: str = ""
+    steps: list[str] = field(default_factory=list)
+    cached_steps: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.image_id) and not self.error
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An image's identity at one moment: its id, layers and build steps."""
+
+    image_id: str
+    layers: tuple[str, ...]
+    # (step as the builder recorded it, id of the image that step produced)
+    steps: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """A command run in a container; ``problem`` is set when it could not run."""
+
+    exit_code: int
+    output: str
+    problem: str = ""
+
+
+class Engine:
+    """One run's view of the engine: builds, containers and their cleanup."""
+
+    def __init__(self, client: docker.DockerClient, lab_id: str = "lab") -> None:
+        self.client = client
+        self.token = secrets.token_hex(4)
+        self.labels = {LABEL: lab_id, RUN_LABEL: self.token}
+        self._produced: list[str] = []
+        self._containers: list[str] = []
+
+    # Images
+
+    def image(self, ref: str) -> Image | None:
+        """The local image ``ref`` names, or None; never pulls."""
+        try:
+            return self.client.images.get(ref)
+        except (ImageNotFound, NotFound):
+            return None
+
+    def build(
+        self,
+        context: Path,
+        tag: str,
+        *,
+        dockerfile: str = "Dockerfile",
+        on_line: LineCallback | None = None,
+    ) -> BuildResult:
+        """Build ``context`` with the classic builder, reporting the log live."""
+        result = BuildResult()
+        emit = on_line or (lambda line: None)
+        pending = ""
+        current = ""
+        cached = False
+        try:
+            chunks = self.client.api.build(
+                path=str(context),
+                dockerfile=dockerfile,
+                tag=tag,
+                labels=self.labels,
+                rm=True,
+                forcerm=True,
+                pull=False,
+                decode=True,
+                timeout=BUILD_TIMEOUT,
+            )
+            for chunk in chunks:
+                if "error" in chunk:
+                    result.error = str(chunk["error"]).strip()
+                    break
+                if "aux" in chunk and isinstance(chunk["aux"], dict):
+                    result.image_id = str(chunk["aux"].get("ID", result.image_id))
+                # Stream chunks are not line-aligned: keep the tail for the next one.
+                pending += str(chunk.get("stream", ""))
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    current, cached = self._read_line(line, result, current, cached)
+                    emit(line)
+        except APIError as error:
+            # A Dockerfile the classic builder cannot parse fails the call itself.
+            result.error = _api_message(error)
+        if pending:
+            self._read_line(pending, result, current, cached)
+            emit(pending)
+
+        if result.error:
+            result.failed_step = current
+            emit(f"ERROR: {result.error}")
+        return result
+
+    def _read_line(
+        self, line: str, result: BuildResult, current: str, cached: bool
+    ) -> tuple[str, bool]:
+        step = _STEP.match(line)
+        if step:
+            result.steps.append(step.group(3))
+            # The id a FROM step prints is the base image: never ours to remove.
+            from_step = step.group(3).upper().startswith("FROM ")
+            return step.group(3), from_step
+        if line.strip() == "---> Using cache":
+            result.cached_steps.append(current)
+            return current, True
+        produced = _RESULT_ID.match(line)
+        # An id after "Using cache" existed before this build and is not ours.
+        if produced and not cached:
+            self._produced.append(produced.group(1))
+        return current, cached
+
+    def snapshot(self, image: Image) -> Snapshot:
+        """The image's id, layers and steps, to compare builds by artifacts."""
+        image.reload()
+        history = list(reversed(image.history()))
+        return Snapshot(
+            image_id=image.id,
+            layers=tuple(image.attrs.get("RootFS", {}).get("Layers", [])),
+            steps=tuple(
+                (_short_step(str(entry.get("CreatedBy", ""))), str(entry.get("Id")))
+                for entry in history
+            ),
+        )
+
+    def tag(self, image: Image, reference: str) -> None:
+        """Tag ``image``; the image is ours, so its tags go when it goes."""
+        repository, _, tag = reference.rpartition(":")
+        if "/" in tag or not repository:
+            repository, tag = reference, "latest"
+        image.tag(repository, tag)
+
+    # Containers
+
+    def start(self, image: Image, container_port: int, host_port: int) -> Container:
+        """Run ``image`` detached, publishing its port on 127.0.0.1 only.
+
+        Raises:
+            APIError: the engine refused to start it (port taken, user missing).
+        """
+        container = self.client.containers.create(
+            image.id,
+            detach=True,
+            labels=self.labels,
+            name=f"sreflash-{self.token}-{len(self._containers)}",
+            ports={f"{container_port}/tcp": ("127.0.0.1", host_port)},
+            **_CONTAINER_OPTIONS,
+        )
+        self._containers.append(container.id)
+        container.start()
+        return container
+
+    def run_once(self, image: Image, argv: list[str]) -> CommandResult:
+        """Run ``argv`` in a one-off container of ``image`` with no network."""
+        try:
+            container = self.client.containers.create(
+                image.id,
+                command=argv,
+                labels=self.labels,
+                network_disabled=True,
+                **_CONTAINER_OPTIONS,
+            )
+        except APIError as error:
+            return CommandResult(-1, "", _api_message(error))
+        self._containers.append(container.id)
+        try:
+            container.start()
+            status = container.wait(timeout=COMMAND_TIMEOUT)
+            output = container.logs(stdout=True, stderr=True).decode(errors="replace")
+            return CommandResult(int(status.get("StatusCode", -1)), output.strip())
+        except APIError as error:
+            return CommandResult(-1, "", _api_message(error))
+        except requests.exceptions.ReadTimeout:
+            return CommandResult(
+                -1, "", f"{' '.join(argv)} ran over {COMMAND_TIMEOUT}s"
+            )
+        finally:
+            self._remove_container(container.id)
+
+    def exec(self, container: Container, argv: list[str]) -> CommandResult:
+        """Run ``argv`` in a running container, as the image's user."""
+        try:
+            code, output = container.exec_run(argv)
+        except APIError as error:
+            return CommandResult(-1, "", _api_message(error))
+        text = output.decode(errors="replace") if isinstance(output, bytes) else ""
+        return CommandResult(int(code if code is not None else -1), text.strip())
+
+    def read_tree(self, image: Image, path: str) -> list[tarfile.TarInfo] | None:
+        """The entries below ``path`` in ``image``, or None if it is absent.
+
+        Read from a created, never started container: what the image holds, not
+        what a running app made of it.
+        """
+        container = self.client.containers.create(
+            image.id, command=["true"], labels=self.labels, network_disabled=True
+        )
+        self._containers.append(container.id)
+        try:
+            stream, _stat = container.get_archive(path)
+            with tarfile.open(
+                fileobj=io.BufferedReader(_ChunkReader(stream)), mode="r|"
+            ) as archive:
+                return list(archive)
+        except NotFound:
+            return None
+        finally:
+            self._remove_container(container.id)
+
+    # Cleanup
+
+    def _remove_container(self, container_id: str) -> None:
+        try:
+            # Force removal kills at once: Python as PID 1 ignores SIGTERM.
+            self.client.api.remove_container(container_id, force=True, v=True)
+        except NotFound:
+            pass
+        except APIError as error:
+            log.warning("could not remove container %s: %s", container_id[:12], error)
+        if container_id in self._containers:
+            self._containers.remove(container_id)
+
+    def cleanup(self) -> int:
+        """Remove every container and image this run created; how many went."""
+        removed = 0
+        label = f"{RUN_LABEL}={self.token}"
+        containers = {
+            c.id
+            for c in self.client.containers.list(all=True, filters={"label": label})
+        }
+        for container_id in containers | set(self._containers):
+            self._remove_container(container_id)
+            removed += 1
+
+        labelled = [
+            i.id for i in self.client.images.list(all=True, filters={"label": label})
+        ]
+        for image_id in labelled:
+            removed += _remove_image(self.client, image_id)
+        # Intermediate images carry no label; remove the ones our builds made,
+        # newest first so that no child keeps a parent alive. A tagged one is
+        # someone else's by now, whatever the log said: leave it.
+        for image_id in reversed(self._produced):
+            image = self.image(image_id)
+            if image is not None and not image.tags:
+                removed += _remove_image(self.client, image.id)
+        self._produced.clear()
+        return removed
+
+
+def clean_all(client: docker.DockerClient) -> int:
+    """Remove every sreflash container and labelled image left on the engine."""
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        container.remove(force=True, v=True)
+        removed += 1
+    for image in client.images.list(all=True, filters={"label": LABEL}):
+        removed += _remove_image(client, image.id)
+    return removed
+
+
+def _remove_image(client: docker.DockerClient, image_id: str) -> int:
+    try:
+        client.images.remove(image_id, force=True)
+    except (ImageNotFound, NotFound):
+        return 0  # already gone with the image it was the parent of
+    except APIError as error:
+        log.warning("could not remove image %s: %s", image_id[:19], error)
+        return 0
+    return 1
+
+
+def _api_message(error: APIError) -> str:
+    explanation = error.explanation
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode(errors="replace")
+    return str(explanation or error).strip()
+
+
+def _short_step(created_by: str) -> str:
+    text = created_by.strip()
+    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :].strip()
+            break
+    # The classic builder records copied sources as content hashes.
+    return _SOURCE_HASH.sub(" <files>", text)
+
+
+class _ChunkReader(io.RawIOBase):
+    """A read-only stream over an iterator of byte chunks, for tarfile's stream mode."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__()
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        if not self._buffer:
+            self._buffer = next(self._chunks, b"")
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
