@@ -38,7 +38,7 @@ async def test_a_drill_saves_every_rating_and_the_next_app_sees_them(
     async with app.run_test(size=SIZE) as pilot:
         screen = drill(app)
         assert screen.card is not None and screen.card.id == "q-reduce-size"
-        assert "lab cards are left out" in text_of(app, "#drill-notice")
+        assert "lab cards left out" in text_of(app, "#drill-notice")
 
         # Card 1: a typed answer, revealed and graded, then the suggestion accepted.
         await pilot.press("t")
@@ -132,7 +132,7 @@ async def test_help_lists_the_keys_of_the_screen_below(
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         help_text = text_of(app, "#help-text")
-        for line in ("Reveal", "Undo", "Suspend", "Bury", "Again", "Easy"):
+        for line in ("Reveal", "Undo", "Suspend", "Bury", "Again", "Hard", "Easy"):
             assert line in help_text
         await pilot.press("escape")
         assert isinstance(app.screen, DrillScreen)

@@ -15,6 +15,9 @@ class SreflashApp(App[None]):
     """sreflash in the terminal."""
 
     TITLE = "sreflash"
+    # Every action has its own key and `?` lists them; the palette's footer entry
+    # would only crowd an 80-column footer.
+    ENABLE_COMMAND_PALETTE = False
     CSS_PATH = "sreflash.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),

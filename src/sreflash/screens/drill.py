@@ -56,10 +56,10 @@ class DrillScreen(Screen[None]):
         Binding("space", "reveal", "Reveal", key_display="␣"),
         Binding("ctrl+r", "reveal", "Reveal", show=False, priority=True),
         Binding("t", "type_answer", "Type answer"),
-        Binding("1", "rate(1)", "Again"),
-        Binding("2", "rate(2)", "Hard"),
-        Binding("3", "rate(3)", "Good"),
-        Binding("4", "rate(4)", "Easy"),
+        Binding("1", "rate(1)", "Again…Easy", key_display="1-4"),
+        Binding("2", "rate(2)", "Hard", show=False),
+        Binding("3", "rate(3)", "Good", show=False),
+        Binding("4", "rate(4)", "Easy", show=False),
         Binding("enter", "accept", "Accept suggestion", show=False),
         Binding("u", "undo", "Undo"),
         Binding("s", "suspend", "Suspend"),
@@ -107,11 +107,14 @@ class DrillScreen(Screen[None]):
                 yield Static(id="suggestion")
         with Horizontal(id="ratings"):
             for rating in Rating:
-                yield Button(
+                button = Button(
                     RATING_NAMES[rating],
                     id=f"rate-{int(rating)}",
                     classes=f"rating rating-{int(rating)}",
                 )
+                # Keys rate; focusable buttons would only steal Enter and Space.
+                button.can_focus = False
+                yield button
         yield Footer()
 
     def on_mount(self) -> None:
@@ -161,8 +164,8 @@ class DrillScreen(Screen[None]):
         notice = self.query_one("#drill-notice", Static)
         if labs:
             notice.update(
-                f"{len(labs)} lab cards are left out of this drill: the real Docker "
-                "engine answers them in `sreflash lab run`."
+                f"{len(labs)} lab cards left out: `sreflash lab run` checks them "
+                "on Docker."
             )
         notice.display = bool(labs)
 
