@@ -1,0 +1,269 @@
+"""``sreflash lab``: hands-on lab checks against a real Docker engine.
+
+The main CLI adds this group with ``cli.add_command(lab)``; it also works alone.
+Errors print one sentence on stderr and exit 1; a run whose checks fail exits 1 too,
+so scripts can tell.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from sreflash import paths
+from sreflash.errors import DockerUnavailableError, SreflashError
+from sreflash.labs.engine import clean_all, connect
+from sreflash.labs.history import save_lab_run
+from sreflash.labs.model import find_lab, list_labs
+from sreflash.labs.results import (
+    SKIP,
+    BuildLine,
+    CheckDone,
+    CheckResult,
+    Event,
+    LabReport,
+    Notice,
+    Question,
+    Status,
+    StepStarted,
+)
+from sreflash.labs.runner import (
+    check_image,
+    check_workspace,
+    run_guided,
+    write_challenge,
+)
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+_MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.CANNOT: "CANNOT CHECK"}
+_COLOURS = {Status.PASS: "green", Status.FAIL: "red", Status.CANNOT: "yellow"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(command: F) -> F:
+    """Turn a SreflashError or Ctrl+C into one line on stderr and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SreflashError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; what the lab had created was removed.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return cast(F, wrapper)
+
+
+@click.group("lab")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file for the lab history (default: env SREFLASH_DB or data dir).",
+)
+@click.pass_context
+def lab(ctx: click.Context, db: Path | None) -> None:
+    """Hands-on labs checked against a real Docker engine.
+
+    \b
+    Examples:
+      sreflash lab list
+      sreflash lab run phase2-image-design
+      sreflash lab check phase2-image-design --image phase2-flask:optimized
+      sreflash lab challenge phase2-image-design ./my-fix
+      sreflash lab check phase2-image-design --workspace ./my-fix
+    """
+    ctx.ensure_object(dict)
+
+
+@lab.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the labs as JSON.")
+@_friendly
+def list_command(as_json: bool) -> None:
+    """The labs, and whether a Docker engine answers."""
+    labs = list_labs()
+    try:
+        client = connect()
+        engine = f"answers (Docker {client.version().get('Version', '?')})"
+        ready = True
+    except DockerUnavailableError as error:
+        engine, ready = str(error), False
+
+    if as_json:
+        rows = [
+            {"id": x.id, "title": x.title, "checks": [c.id for c in x.checks()]}
+            for x in labs
+        ]
+        click.echo(
+            json.dumps({"docker": {"ready": ready, "status": engine}, "labs": rows})
+        )
+        return
+    for item in labs:
+        click.echo(f"{item.id:<24} {item.title} ({len(item.checks())} checks)")
+    click.echo(f"\nDocker engine: {engine}")
+
+
+@lab.command("run")
+@click.argument("lab_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--yes", is_flag=True, help="Answer every prediction with 'skip'.")
+@click.pass_context
+@_friendly
+def run_command(ctx: click.Context, lab_id: str, as_json: bool, yes: bool) -> None:
+    """Do the lab's steps in a temporary copy, checking each against the engine."""
+    item = find_lab(lab_id)
+    show = _Printer(to_stderr=as_json)
+    predict = (lambda question: SKIP) if yes else show.ask
+    report = run_guided(item, predict=predict, on_event=show.event)
+    _finish(ctx, report, as_json, show)
+
+
+@lab.command("check")
+@click.argument("lab_id")
+@click.option("--image", help="Your image (default: the lab's image name).")
+@click.option("--container", help="Your running container (default: the lab's name).")
+@click.option(
+    "--workspace",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder with your Dockerfile: sreflash builds a copy of it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+@_friendly
+def check_command(
+    ctx: click.Context,
+    lab_id: str,
+    image: str | None,
+    container: str | None,
+    workspace: Path | None,
+    as_json: bool,
+) -> None:
+    """Check what you built and ran yourself, or a workspace you fixed."""
+    item = find_lab(lab_id)
+    show = _Printer(to_stderr=as_json)
+    if workspace is not None:
+        report = check_workspace(item, workspace, on_event=show.event)
+    else:
+        report = check_image(
+            item, image=image, container=container, on_event=show.event
+        )
+    _finish(ctx, report, as_json, show)
+
+
+@lab.command("challenge")
+@click.argument("lab_id")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@_friendly
+def challenge_command(lab_id: str, folder: Path) -> None:
+    """Write a broken workspace into FOLDER (new or empty) for you to fix."""
+    item = find_lab(lab_id)
+    for path in write_challenge(item, folder):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"\nFix the Dockerfile, then: sreflash lab check {item.id} --workspace {folder}"
+    )
+
+
+@lab.command("clean")
+@_friendly
+def clean_command() -> None:
+    """Remove every container and image sreflash labs left behind."""
+    removed = clean_all(connect())
+    click.echo(
+        f"removed {removed} containers and images" if removed else "nothing to remove"
+    )
+
+
+def _finish(
+    ctx: click.Context, report: LabReport, as_json: bool, show: _Printer
+) -> None:
+    run_id = _save(ctx, report)
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "run_id": run_id}, indent=2))
+    else:
+        show.summary(report, run_id)
+    if report.failed:
+        sys.exit(EXIT_ERROR)
+
+
+def _save(ctx: click.Context, report: LabReport) -> int:
+    from sreflash.store import Store  # the store is only needed once a run is done
+
+    store = Store.open(_db_path(ctx))
+    try:
+        return save_lab_run(store.db, report)
+    finally:
+        store.close()
+
+
+def _db_path(ctx: click.Context) -> Path:
+    # --db on this group first, then the main CLI's --db, then the default.
+    current: click.Context | None = ctx
+    while current is not None:
+        value = current.params.get("db")
+        if value:
+            return Path(value)
+        current = current.parent
+    return paths.db_path()
+
+
+class _Printer:
+    """Shows a run's events as they come; on stderr when stdout carries JSON."""
+
+    def __init__(self, *, to_stderr: bool) -> None:
+        self.err = to_stderr
+
+    def echo(self, text: str = "", **style: Any) -> None:
+        click.secho(text, err=self.err, **style)
+
+    def event(self, event: Event) -> None:
+        if isinstance(event, StepStarted):
+            self.echo(
+                f"\n== Step {event.index}/{event.total}: {event.title}", bold=True
+            )
+            if event.text:
+                self.echo(f"   {event.text}")
+        elif isinstance(event, BuildLine):
+            self.echo(f"   | {event.line}", dim=True)
+        elif isinstance(event, Notice):
+            self.echo(f"   * {event.message}")
+        elif isinstance(event, CheckDone):
+            self.result(event.result)
+
+    def result(self, result: CheckResult) -> None:
+        mark = _MARKS[result.status]
+        self.echo(
+            f" {mark:<12} {result.check_id}: {result.title}", fg=_COLOURS[result.status]
+        )
+        if result.prediction:
+            self.echo(f"              you said: {result.prediction}")
+        self.echo(f"              seen: {result.seen}")
+        if result.hint:
+            self.echo(f"              hint: {result.hint}")
+
+    def ask(self, question: Question) -> str:
+        choices = f" ({' / '.join(question.choices)})" if question.choices else ""
+        answer: str = click.prompt(
+            f" ? {question.text}{choices}",
+            default=SKIP,
+            show_default=True,
+            err=self.err,
+        )
+        return answer
+
+    def summary(self, report: LabReport, run_id: int) -> None:
+        self.echo(
+            f"\n{report.passed} passed, {report.failed} failed, {report.cannot} could "
+            f"not be checked (saved as lab run {run_id}).",
+            bold=True,
+        )
