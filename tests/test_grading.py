@@ -1,0 +1,284 @@
+"""The scorer: typed answers against key points, as a careful interviewer would."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from heldout_answers import HELD_OUT, LONG_STRONG
+from sreflash.context import deck_dirs
+from sreflash.decks import Card, Example, KeyPoint, Library, load_library
+from sreflash.grading import (
+    PASS_SCORE,
+    check_examples,
+    grade,
+    is_keyword_list,
+    opposites,
+    stem,
+)
+from sreflash.scheduling import Rating
+
+ORDER = Card(
+    id="order",
+    deck_id="test",
+    kind="question",
+    topic="build-cache",
+    prompt="Why does the order of Dockerfile instructions matter?",
+    answer="Each instruction is a cached layer; ...",
+    key_points=(
+        KeyPoint("Each instruction produces a cached layer", ("its own layer",)),
+        KeyPoint(
+            "A change invalidates every later step",
+            ("everything after is rebuilt", "all subsequent layers"),
+            ("only that layer is rebuilt",),
+        ),
+        KeyPoint(
+            "Install dependencies before copying the code",
+            ("dependencies before code", "copy requirements.txt first"),
+            ("copy everything first",),
+        ),
+        KeyPoint("Builds get faster", ("faster builds", "minutes to seconds")),
+    ),
+)
+
+SIZE = Card(
+    id="size",
+    deck_id="test",
+    kind="question",
+    topic="image-size",
+    prompt="How do you make an image smaller?",
+    answer="Slim base, multi-stage, .dockerignore.",
+    key_points=(
+        KeyPoint("Start from a slim base image", ("slim base", "alpine")),
+        KeyPoint("Use a multi-stage build", ("multistage", "builder stage")),
+        KeyPoint("Keep files out with .dockerignore", ("dockerignore",)),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    """The bundled decks."""
+    return load_library(deck_dirs())
+
+
+def test_a_strong_answer_in_other_words_passes() -> None:
+    result = grade(
+        ORDER,
+        "Every instruction is cached as its own layer. Once one changes, all the"
+        " subsequent layers get rebuilt, so copy requirements.txt first and the code"
+        " last; builds go from minutes to seconds.",
+    )
+
+    assert result.passed
+    assert result.score == 1.0
+    assert result.suggested == Rating.Good
+    assert result.missed == []
+
+
+def test_case_punctuation_plurals_and_small_typos_are_forgiven() -> None:
+    result = grade(
+        ORDER,
+        "EACH INSTRUCTON -> ITS OWN LAYER!!! Dependancies before the code; fatser"
+        " builds.",
+    )
+
+    assert result.covered == [
+        "Each instruction produces a cached layer",
+        "Install dependencies before copying the code",
+        "Builds get faster",
+    ]
+
+
+def test_empty_and_whitespace_answers_score_zero() -> None:
+    for answer in ("", "   ", "\n\t \n"):
+        result = grade(ORDER, answer)
+        assert result.score == 0.0
+        assert result.verdict == "fail"
+        assert len(result.missed) == 4
+        assert not any(p.contradicted for p in result.points)
+
+
+def test_a_stated_opposite_gets_no_credit_and_costs_a_point() -> None:
+    result = grade(
+        ORDER,
+        "Each instruction is its own layer. Copy the code first so the cache is"
+        " used, then install the dependencies; builds are faster.",
+    )
+
+    deps = result.points[2]
+    assert not deps.covered
+    assert deps.contradicted
+    # Two points covered, one contradicted: (2 - 1) / 4.
+    assert result.score == pytest.approx(0.25)
+    assert result.contradicted == ["Install dependencies before copying the code"]
+
+
+def test_a_reject_phrasing_takes_the_point_even_when_an_accept_matches() -> None:
+    result = grade(
+        ORDER,
+        "Everything after is rebuilt... no wait, only that layer is rebuilt.",
+    )
+
+    assert result.points[1].contradicted
+    assert not result.points[1].covered
+
+
+def test_a_negated_phrasing_is_not_credit() -> None:
+    result = grade(
+        SIZE,
+        "I would start from a slim base, but I wouldn't use a multistage build, and"
+        " we never needed a dockerignore.",
+    )
+
+    assert [p.covered for p in result.points] == [True, False, False]
+    assert result.points[1].contradicted
+    assert result.verdict == "fail"
+
+
+def test_a_negation_does_not_reach_past_its_own_verb() -> None:
+    result = grade(
+        SIZE,
+        "Use alpine, and list what not to send in a .dockerignore so the context"
+        " stays small, then a builder stage for compiling.",
+    )
+
+    assert result.covered == [p.text for p in SIZE.key_points]
+
+
+def test_a_bare_keyword_list_does_not_pass_even_naming_every_point() -> None:
+    result = grade(SIZE, "alpine, multistage, dockerignore")
+
+    assert result.keyword_list
+    assert len(result.covered) == 3
+    assert result.score < PASS_SCORE
+    assert result.verdict == "fail"
+
+
+def test_keyword_lists_are_told_from_terse_answers() -> None:
+    assert is_keyword_list("slim, multistage, dockerignore, cache")
+    assert is_keyword_list("- slim base\n- multi-stage\n- .dockerignore\n- no cache")
+    assert is_keyword_list("cache invalidation; layer ordering; deps before code")
+    assert is_keyword_list("multistage")
+    assert not is_keyword_list(
+        "Start from a slim base and use a multi-stage build, because the compilers"
+        " then stay out of the final image."
+    )
+    assert not is_keyword_list(
+        "Create a user with adduser, chown the app folder to it and set USER."
+    )
+    assert not is_keyword_list("")
+
+
+def test_opposites_reverse_the_order_a_phrasing_states() -> None:
+    assert opposites("dependencies before code") == [
+        "code before dependencies",
+        "dependencies after code",
+    ]
+    assert opposites("copy the code last") == ["copy code first"]
+    assert opposites("slim base") == []
+
+
+def test_stems_fold_endings_and_everyday_synonyms() -> None:
+    assert stem("caching") == stem("cached") == stem("caches") == stem("cache")
+    assert stem("layers") == stem("layer")
+    assert stem("rebuilt") == stem("rebuilding") == stem("rebuild")
+    assert stem("deps") == stem("dependencies")
+    assert stem("quicker") == stem("faster")
+    assert stem("below") == stem("later") == stem("after")
+
+
+def test_a_card_without_key_points_scores_zero() -> None:
+    bare = Card("bare", "test", "lab", "labs", "Predict it.", "It is appuser.")
+
+    result = grade(bare, "appuser")
+
+    assert result.score == 0.0
+    assert result.points == ()
+
+
+def test_the_grade_as_json_data_names_covered_and_missed_points() -> None:
+    data = grade(SIZE, "Start from a slim base image, nothing else.").to_dict()
+
+    assert data == {
+        "card_id": "size",
+        "score": 0.333,
+        "verdict": "fail",
+        "suggested": "Again",
+        "keyword_list": False,
+        "covered": ["Start from a slim base image"],
+        "missed": ["Use a multi-stage build", "Keep files out with .dockerignore"],
+        "contradicted": [],
+    }
+
+
+def test_a_5000_character_answer_is_scored_in_well_under_50_ms(
+    library: Library,
+) -> None:
+    card = library.cards["q-instruction-order"]
+    assert len(LONG_STRONG) == 5000
+    grade(card, LONG_STRONG)
+
+    runs = []
+    for _ in range(15):
+        started = time.perf_counter()
+        result = grade(card, LONG_STRONG)
+        runs.append(time.perf_counter() - started)
+
+    assert result.passed
+    assert statistics.median(runs) < 0.050
+
+
+def test_the_scorer_agrees_with_the_interviewer_on_held_out_answers(
+    library: Library,
+) -> None:
+    disagreements = []
+    for judged in HELD_OUT:
+        result = grade(library.cards[judged.card_id], judged.answer)
+        if result.verdict != judged.verdict:
+            disagreements.append((judged.card_id, judged.label, result.score))
+
+    agreed = len(HELD_OUT) - len(disagreements)
+    assert len(HELD_OUT) >= 40
+    assert agreed / len(HELD_OUT) >= 0.9, disagreements
+
+
+def test_every_held_out_keyword_list_and_empty_answer_fails(library: Library) -> None:
+    for judged in HELD_OUT:
+        if judged.label in ("keywords", "empty", "off-topic"):
+            result = grade(library.cards[judged.card_id], judged.answer)
+            assert result.verdict == "fail", judged
+
+
+def test_the_scorer_agrees_with_the_decks_labelled_examples(library: Library) -> None:
+    checks = check_examples(library.iter_cards())
+
+    agreed = [c for c in checks if c.agrees]
+    assert len(checks) >= 40
+    assert len(agreed) / len(checks) >= 0.9, [c.describe() for c in checks]
+
+
+def test_a_disagreement_is_described_for_the_deck_author() -> None:
+    card = Card(
+        "tiny",
+        "test",
+        "question",
+        "t",
+        "Why?",
+        "Because.",
+        key_points=SIZE.key_points,
+        examples=(Example("alpine and nothing more", "pass", "strong"),),
+        path="decks/t.yaml",
+        line=7,
+    )
+
+    (check,) = check_examples([card])
+
+    assert not check.agrees
+    assert check.describe() == (
+        "decks/t.yaml, line 7 (card 'tiny'): example 1 (strong) is labelled pass "
+        "but scored fail at 0.33, covering 1 of 3 points; missed: Use a multi-stage "
+        "build; Keep files out with .dockerignore"
+    )
