@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.markdown import Markdown
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -15,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
+from textual.widgets import Button, Footer, Header, Static, TextArea
 
 from sreflash.decks import Card
 from sreflash.errors import SreflashError
@@ -98,11 +99,13 @@ class DrillScreen(Screen[None]):
         yield Static(id="drill-notice")
         with VerticalScroll(id="card"):
             yield Static(id="card-meta")
-            yield Markdown(id="prompt")
+            # Rich's Markdown renders in a Static at a fraction of the cost of
+            # Textual's Markdown widget, which mounts a widget per block.
+            yield Static(id="prompt")
             yield TextArea(id="answer-box", soft_wrap=True, show_line_numbers=False)
             with Vertical(id="answer-view"):
                 yield Static("Model answer", classes="section-title")
-                yield Markdown(id="model-answer")
+                yield Static(id="model-answer")
                 yield Static(id="key-points")
                 yield Static(id="suggestion")
         with Horizontal(id="ratings"):
@@ -140,7 +143,7 @@ class DrillScreen(Screen[None]):
         self.query_one("#card-meta", Static).update(
             f"[b]{escape(card.kind)}[/b] · {escape(card.topic)} · {escape(card.id)}"
         )
-        self.query_one("#prompt", Markdown).update(card.prompt)
+        self.query_one("#prompt", Static).update(Markdown(card.prompt))
         box = self.query_one("#answer-box", TextArea)
         box.clear()
         self.query_one("#card", VerticalScroll).focus()
@@ -205,7 +208,7 @@ class DrillScreen(Screen[None]):
         self.grade = grade(card, typed) if typed.strip() and card.key_points else None
         self.intervals = self.sreflash.context.study.intervals(card)
 
-        self.query_one("#model-answer", Markdown).update(card.answer)
+        self.query_one("#model-answer", Static).update(Markdown(card.answer))
         self.query_one("#key-points", Static).update(self._points_text(card))
         self.query_one("#suggestion", Static).update(self._suggestion_text())
         for rating in Rating:
