@@ -176,6 +176,8 @@ def test_opposites_reverse_the_order_a_phrasing_states() -> None:
     assert opposites("dependencies before code") == [
         "code before dependencies",
         "dependencies after code",
+        "code first",
+        "dependencies last",
     ]
     assert opposites("copy the code last") == ["copy code first"]
     assert opposites("slim base") == []

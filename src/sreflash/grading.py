@@ -78,11 +78,11 @@ _CLAUSE_WORDS = _set("and but so because since then which while whereas otherwis
 _SKIP = _STOP | _CLAUSE_WORDS
 _EXPLAINING = _set("because since so which means therefore otherwise thus why when if")
 
-# Everyday equivalents, on stems: both the answer and the phrasings go through this.
-_SYNONYMS = {
-    "dep": "dependency",
-    "pkg": "packag",
-    "img": "imag",
+# Everyday equivalents, as plain words: each side is stemmed before use.
+_SYNONYM_WORDS = {
+    "deps": "dependency",
+    "pkg": "package",
+    "img": "image",
     "dir": "directory",
     "folder": "directory",
     "faster": "fast",
@@ -96,23 +96,23 @@ _SYNONYMS = {
     "leaner": "small",
     "lighter": "small",
     "slimmer": "slim",
-    "big": "larg",
-    "bigger": "larg",
-    "huge": "larg",
-    "larger": "larg",
-    "delet": "remov",
-    "rm": "remov",
-    "purg": "remov",
-    "wip": "remov",
-    "clean": "remov",
-    "clear": "remov",
-    "ignor": "exclud",
-    "omit": "exclud",
+    "big": "large",
+    "bigger": "large",
+    "huge": "large",
+    "larger": "large",
+    "delete": "remove",
+    "rm": "remove",
+    "purge": "remove",
+    "wipe": "remove",
+    "clean": "remove",
+    "clear": "remove",
+    "ignore": "exclude",
+    "omit": "exclude",
     "later": "after",
     "subsequent": "after",
-    "follow": "after",
+    "following": "after",
     "below": "after",
-    "afterward": "after",
+    "afterwards": "after",
     "downstream": "after",
     "above": "before",
     "earlier": "before",
@@ -121,17 +121,15 @@ _SYNONYMS = {
     "bottom": "last",
     "rerun": "rebuild",
     "redo": "rebuild",
-    "creat": "mak",
-    "produc": "mak",
-    "yield": "mak",
-    "generat": "mak",
-    "edit": "chang",
-    "modify": "chang",
+    "create": "make",
+    "produce": "make",
+    "yield": "make",
+    "generate": "make",
+    "edit": "change",
+    "modify": "change",
     "credential": "secret",
     "password": "secret",
     "passwd": "secret",
-    "k8": "kubernet",
-    "k8s": "kubernet",
 }
 _IRREGULAR = {"built": "build", "rebuilt": "rebuild", "ran": "run", "kept": "keep"}
 _ORDER_WORDS = {"before": "after", "after": "before", "first": "last", "last": "first"}
@@ -232,6 +230,11 @@ def grade(card: Card, answer: str) -> Grade:
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """A crude stem: plural and verb endings off, then a few synonyms folded."""
+    word = _strip_endings(word)
+    return _SYNONYMS.get(word, word)
+
+
+def _strip_endings(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     if len(word) > 3 and word.isalpha():
@@ -249,7 +252,7 @@ def stem(word: str) -> str:
             word = _undouble(word[:-2])
         if word.endswith("e") and len(word) > 3:
             word = word[:-1]
-    return _SYNONYMS.get(word, word)
+    return word
 
 
 def _undouble(word: str) -> str:
@@ -257,6 +260,10 @@ def _undouble(word: str) -> str:
     if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "lsz":
         return word[:-1]
     return word
+
+
+_SYNONYMS = {_strip_endings(k): _strip_endings(v) for k, v in _SYNONYM_WORDS.items()}
+_BEFORE, _AFTER = stem("before"), stem("after")
 
 
 def _fold(word: str) -> str:
@@ -398,16 +405,20 @@ def _phrase(text: str, *, reject: bool = False) -> _Phrase:
 def opposites(phrase: str) -> list[str]:
     """Phrasings that state the reverse of an order ``phrase`` gives.
 
-    "dependencies before code" gives "code before dependencies" and "dependencies
-    after code"; "copy the code last" gives "copy the code first".
+    "dependencies before code" gives "code before dependencies", "dependencies
+    after code", "code first" and "dependencies last"; "copy the code last" gives
+    "copy the code first".
     """
     raw = [w for w, _ in words(phrase) if w not in _STOP]
     found: list[str] = []
     for i, word in enumerate(raw):
         if word in ("before", "after") and 0 < i < len(raw) - 1:
             left, right = raw[:i], raw[i + 1 :]
+            early, late = (left, right) if word == "before" else (right, left)
             found.append(" ".join([*right, word, *left]))
             found.append(" ".join([*left, _ORDER_WORDS[word], *right]))
+            found.append(" ".join([*late, "first"]))
+            found.append(" ".join([*early, "last"]))
             break
     if not found and any(w in ("first", "last") for w in raw) and len(raw) > 1:
         found.append(" ".join(_ORDER_WORDS.get(w, w) for w in raw))
@@ -520,9 +531,7 @@ def _find_spread(phrase: _Phrase, answer: _Answer) -> int | None:
     if len(tokens) < 3:
         return None
     need = max(3, math.ceil(TEXT_SHARE * len(tokens)))
-    pivot = next(
-        (j for j, t in enumerate(tokens) if t.key in ("before", "after")), None
-    )
+    pivot = next((j for j, t in enumerate(tokens) if t.key in (_BEFORE, _AFTER)), None)
     # sentence -> token index -> last position of that token in the sentence
     found: dict[int, dict[int, int]] = {}
     for j, token in enumerate(tokens):
@@ -546,7 +555,7 @@ def _keeps_order(word: str, pivot: int, where: dict[int, int]) -> bool:
     right = [at for j, at in where.items() if j > pivot]
     if not left or not right:
         return False
-    return (max(left) < max(right)) == (word == "before")
+    return (max(left) < max(right)) == (word == _BEFORE)
 
 
 def _negated(phrase: _Phrase, answer: _Answer, start: int) -> bool:
