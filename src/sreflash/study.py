@@ -81,6 +81,7 @@ class Study:
         self.scheduler = make_scheduler(settings.desired_retention, fuzz=fuzz)
         self.day = StudyDay(settings.day_start_hour, settings.zone())
         self._seen: set[str] | None = None
+        self._scopes: dict[tuple[str | None, frozenset[str] | None], set[str]] = {}
 
     @property
     def seen(self) -> set[str]:
@@ -181,14 +182,7 @@ class Study:
         if self.new_left(start) <= 0:
             return None
         seen = self.seen
-        hidden = {
-            card_id
-            for (card_id,) in self.store.db.execute(
-                "SELECT card_id FROM card_state WHERE state = 0 "
-                "AND (suspended = 1 OR buried_until > ?)",
-                [iso(self.now())],
-            )
-        }
+        hidden = self._hidden(self.now())
         for card in self.library.iter_cards(deck_id):
             if card.id in seen or card.id in skip or card.id in hidden:
                 continue
@@ -220,34 +214,45 @@ class Study:
         """New, learning and due-today counts and the total, for a deck or all."""
         now = self.now()
         _, start, end = self.day.today(now)
-        cards = [
-            c
-            for c in self.library.iter_cards(deck_id)
-            if kinds is None or c.kind in kinds
-        ]
-        ids = {c.id for c in cards}
-        learning = due = unseen = 0
+        ids = self._scope(deck_id, kinds)
+        hidden = self._hidden(now)
+
+        learning = due = 0
         rows = self.store.db.execute(
-            "SELECT card_id, state, due, suspended, buried_until FROM card_state"
+            "SELECT card_id, state FROM card_state WHERE state IN (1, 2, 3) "
+            "AND due < ?",
+            [iso(end)],
         )
-        seen: set[str] = set()
-        for card_id, state, due_at, suspended, buried in rows:
-            if card_id not in ids:
-                continue
-            hidden = suspended or (buried and buried > iso(now))
-            if state != CardState.NEW or hidden:
-                seen.add(card_id)
-            if hidden or due_at is None:
-                continue
-            if state in (CardState.LEARNING, CardState.RELEARNING) and due_at < iso(
-                end
-            ):
-                learning += 1
-            elif state == CardState.REVIEW and due_at < iso(end):
-                due += 1
-        unseen = len(ids - seen)
+        for card_id, state in rows:
+            if card_id in ids and card_id not in hidden:
+                if state == CardState.REVIEW:
+                    due += 1
+                else:
+                    learning += 1
+
+        unseen = len(ids - self.seen - hidden)
         new = min(unseen, self.new_left(start))
-        return DeckCounts(new, learning, min(due, self.reviews_left(start)), len(cards))
+        return DeckCounts(new, learning, min(due, self.reviews_left(start)), len(ids))
+
+    def _scope(self, deck_id: str | None, kinds: frozenset[str] | None) -> set[str]:
+        # The library does not change while the app runs, so each scope's ids are
+        # worked out once.
+        key = (deck_id, kinds)
+        if key not in self._scopes:
+            self._scopes[key] = {
+                c.id
+                for c in self.library.iter_cards(deck_id)
+                if kinds is None or c.kind in kinds
+            }
+        return self._scopes[key]
+
+    def _hidden(self, now: datetime) -> set[str]:
+        """Ids of cards suspended, or buried until later than ``now``."""
+        rows = self.store.db.execute(
+            "SELECT card_id FROM card_state WHERE suspended = 1 OR buried_until > ?",
+            [iso(now)],
+        )
+        return {card_id for (card_id,) in rows}
 
     # Rating
 
