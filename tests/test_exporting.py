@@ -1,0 +1,188 @@
+"""The Anki package opened for real, and the review log read back."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sreflash.context import Context
+from sreflash.decks import Library, load_library
+from sreflash.exporting import (
+    ExportError,
+    deck_anki_id,
+    export_anki,
+    export_reviews,
+    model_anki_id,
+    note_anki_id,
+    note_guid,
+)
+from sreflash.scheduling import Rating
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+DECK = """\
+format: 1
+deck:
+  id: html-deck
+  title: HTML & friends
+cards:
+  - id: html-lt
+    kind: concept
+    topic: escaping
+    tags: [two words, html]
+    prompt: Is 1 < 2 & is <b>this</b> bold?
+    answer: |
+      Yes, and no:
+      it is shown as text.
+    key_points: ["<i>escape</i> everything"]
+  - id: html-second
+    kind: command
+    topic: escaping
+    prompt: PROMPT
+    answer: An answer.
+    key_points: [One point]
+"""
+
+
+def read_package(path: Path, tmp_path: Path) -> sqlite3.Connection:
+    """The collection inside an .apkg, opened with sqlite3."""
+    folder = tmp_path / f"unzipped-{path.stem}"
+    with zipfile.ZipFile(path) as package:
+        assert "collection.anki2" in package.namelist()
+        package.extractall(folder)
+    return sqlite3.connect(folder / "collection.anki2")
+
+
+def notes(conn: sqlite3.Connection) -> dict[str, tuple[int, str, int, list[str], str]]:
+    """CardId field to (note id, guid, model id, fields, tags)."""
+    found = {}
+    for note_id, guid, mid, flds, tags in conn.execute(
+        "SELECT id, guid, mid, flds, tags FROM notes"
+    ):
+        fields = flds.split("\x1f")
+        found[fields[-1]] = (note_id, guid, mid, fields, tags)
+    return found
+
+
+def user_library(folder: Path, text: str = DECK) -> Library:
+    folder.mkdir(exist_ok=True)
+    (folder / "html.yaml").write_text(text, encoding="utf-8")
+    library = load_library([folder])
+    assert not library.errors
+    return library
+
+
+def test_anki_package_holds_every_card_with_stable_ids(
+    context: Context, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.apkg"
+
+    result = export_anki(context.library, target, NOW)
+
+    cards = list(context.library.iter_cards())
+    assert (result.decks, result.notes) == (len(context.library.decks), len(cards))
+    conn = read_package(target, tmp_path)
+    found = notes(conn)
+    assert set(found) == {c.id for c in cards}
+    for card in cards:
+        note_id, guid, mid, fields, _ = found[card.id]
+        assert (note_id, guid, mid) == (
+            note_anki_id(card.id),
+            note_guid(card.id),
+            model_anki_id(),
+        )
+        assert fields[3] == card.topic
+    decks = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+    deck = context.library.decks[0]
+    assert decks[str(deck_anki_id(deck.id))]["name"] == f"sreflash::{deck.title}"
+    models = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+    assert str(model_anki_id()) in models
+    card_decks = {d for (d,) in conn.execute("SELECT did FROM cards")}
+    assert card_decks == {deck_anki_id(d.id) for d in context.library.decks}
+
+
+def test_fields_are_escaped_for_anki_html(tmp_path: Path) -> None:
+    library = user_library(tmp_path / "decks")
+    target = tmp_path / "html.apkg"
+
+    export_anki(library, target, NOW)
+
+    _, _, _, fields, tags = notes(read_package(target, tmp_path))["html-lt"]
+    prompt, answer, points, topic, card_id = fields
+    assert prompt == "Is 1 &lt; 2 &amp; is &lt;b&gt;this&lt;/b&gt; bold?"
+    assert answer == "Yes, and no:<br>it is shown as text."
+    assert points == "<ul><li>&lt;i&gt;escape&lt;/i&gt; everything</li></ul>"
+    assert (topic, card_id) == ("escaping", "html-lt")
+    assert tags.split() == ["escaping", "concept", "two_words", "html"]
+
+
+def test_a_second_export_after_an_edit_keeps_ids_and_guids(tmp_path: Path) -> None:
+    folder = tmp_path / "decks"
+    first, second = tmp_path / "first.apkg", tmp_path / "second.apkg"
+    export_anki(user_library(folder), first, NOW)
+
+    edited = DECK.replace("prompt: PROMPT", "prompt: An edited prompt")
+    export_anki(user_library(folder, edited), second, NOW.replace(hour=13))
+
+    before = notes(read_package(first, tmp_path))
+    after = notes(read_package(second, tmp_path))
+    assert {k: v[:3] for k, v in before.items()} == {k: v[:3] for k, v in after.items()}
+    assert before["html-second"][3][0] == "PROMPT"
+    assert after["html-second"][3][0] == "An edited prompt"
+
+
+def test_export_of_one_deck_and_bad_targets(context: Context, tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="no loaded deck has the id 'nope'"):
+        export_anki(context.library, tmp_path / "x.apkg", NOW, deck_id="nope")
+    with pytest.raises(ExportError, match=r"must end in \.apkg"):
+        export_anki(context.library, tmp_path / "x.zip", NOW)
+    assert not list(tmp_path.glob("*.part"))
+
+
+def rate_some(context: Context) -> None:
+    for rating in (Rating.Again, Rating.Good, Rating.Easy):
+        card = context.study.next_card()
+        assert card is not None
+        context.study.rate(card, rating, duration_ms=1_500)
+
+
+def test_review_log_as_csv(context: Context, tmp_path: Path) -> None:
+    rate_some(context)
+    target = tmp_path / "log.csv"
+
+    assert export_reviews(context.store, target) == 3
+
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["rating_name"] for r in rows] == ["Again", "Good", "Easy"]
+    assert [r["rating"] for r in rows] == ["1", "3", "4"]
+    assert rows[0]["reviewed_at"] == "2026-03-02T12:00:00+00:00"
+    assert rows[0]["study_day"] == "2026-03-02"
+    assert rows[0]["duration_ms"] == "1500"
+    assert rows[0]["source"] == "drill"
+    assert list(rows[0])[:5] == ["id", "card_id", "deck_id", "rating", "rating_name"]
+
+
+def test_review_log_as_json_lines(context: Context, tmp_path: Path) -> None:
+    rate_some(context)
+    target = tmp_path / "log.jsonl"
+
+    export_reviews(context.store, target)
+
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [r["rating"] for r in rows] == [1, 3, 4]
+    assert rows[0]["state_before"] is None
+    assert rows[0]["state_after"]["card_id"] == rows[0]["card_id"]
+    assert rows[0]["prev_state"] == 0
+
+
+def test_review_log_needs_a_known_extension(context: Context, tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match=r"\.csv, \.jsonl or \.ndjson"):
+        export_reviews(context.store, tmp_path / "log.txt")
+    assert not (tmp_path / "log.txt").exists()
