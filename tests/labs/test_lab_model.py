@@ -66,7 +66,7 @@ def load_broken(tmp_path: Path, data: object) -> LabError:
 def test_the_bundled_lab_has_every_check_the_deck_refers_to() -> None:
     lab = find_lab("phase2-image-design")
     ids = [check.id for check in lab.checks()]
-    assert REQUIRED_IDS <= set(ids)
+    assert set(ids) >= REQUIRED_IDS
     assert len(ids) == len(set(ids))
     assert lab.context_dir.joinpath("Dockerfile").is_file()
 
@@ -97,7 +97,9 @@ def test_container_options_cannot_be_smuggled_into_a_check(
     tmp_path: Path, lab_yaml: dict[str, object], option: str
 ) -> None:
     steps: list[dict[str, Any]] = lab_yaml["steps"]  # type: ignore[assignment]
-    command = next(c for s in steps for c in s.get("checks", []) if c["kind"] == "command")
+    command = next(
+        c for s in steps for c in s.get("checks", []) if c["kind"] == "command"
+    )
     command[option] = True
     assert f"unknown key {option!r}" in str(load_broken(tmp_path, lab_yaml))
 
@@ -106,7 +108,9 @@ def test_an_action_before_its_build_is_refused(
     tmp_path: Path, lab_yaml: dict[str, object]
 ) -> None:
     lab_yaml["steps"] = [{"id": "r", "title": "t", "do": "rebuild"}]
-    assert "does 'rebuild' before any 'build' step" in str(load_broken(tmp_path, lab_yaml))
+    assert "does 'rebuild' before any 'build' step" in str(
+        load_broken(tmp_path, lab_yaml)
+    )
 
 
 def test_a_check_before_the_step_it_needs_is_refused(
@@ -165,7 +169,11 @@ def test_parse_proc_net_tcp_reads_ipv4_and_ipv6_listeners() -> None:
 @pytest.mark.parametrize(
     ("reference", "status", "seen"),
     [
-        ("registry.example.com/team/app:1.0.0", Status.PASS, "registry registry.example.com"),
+        (
+            "registry.example.com/team/app:1.0.0",
+            Status.PASS,
+            "registry registry.example.com",
+        ),
         ("localhost:5000/team/app:1.0.0", Status.PASS, "namespace team"),
         ("your-user/app:1.0.0", Status.PASS, "docker.io (implied)"),
         ("app:1.0.0", Status.FAIL, "docker.io/library"),
@@ -192,7 +200,12 @@ def test_lab_runs_are_stored_with_each_check() -> None:
 
     [row] = lab_runs(store.db)
     assert (row.id, row.lab_id, row.mode, row.passed, row.failed, row.cannot) == (
-        run_id, "phase2-image-design", "guided", 1, 1, 1,
+        run_id,
+        "phase2-image-design",
+        "guided",
+        1,
+        1,
+        1,
     )
     assert row.started_at == report.started_at.isoformat()
     assert row.started_at.endswith("+00:00")
@@ -213,7 +226,9 @@ def test_a_stopped_engine_is_one_sentence_and_never_a_wrong_answer(
     assert "No Docker engine answers at unix://" in str(caught.value)
 
     report = run_guided(
-        find_lab("phase2-image-design"), predict=lambda q: "skip", on_event=lambda e: None
+        find_lab("phase2-image-design"),
+        predict=lambda q: "skip",
+        on_event=lambda e: None,
     )
     static = {r.check_id for r in report.results if r.status is Status.PASS}
     assert "base-pinned-slim" in static
@@ -248,7 +263,11 @@ def test_challenge_writes_into_an_empty_folder_only(tmp_path: Path) -> None:
     lab = find_lab("phase2-image-design")
     target = tmp_path / "fix-me"
     written = write_challenge(lab, target)
-    assert sorted(p.name for p in written) == ["Dockerfile", "app.py", "requirements.txt"]
+    assert sorted(p.name for p in written) == [
+        "Dockerfile",
+        "app.py",
+        "requirements.txt",
+    ]
     assert "FROM python:latest" in (target / "Dockerfile").read_text()
     assert not (target / ".dockerignore").exists()
 
@@ -256,5 +275,7 @@ def test_challenge_writes_into_an_empty_folder_only(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "is not an empty folder" in result.stderr
     assert sorted(p.name for p in target.iterdir()) == [
-        "Dockerfile", "app.py", "requirements.txt",
+        "Dockerfile",
+        "app.py",
+        "requirements.txt",
     ]

@@ -70,7 +70,7 @@ def test_a_digest_pinned_base_and_a_stage_alias_resolve_to_their_base() -> None:
     assert rule("base-pinned-slim", with_lines(("python:3.11-slim", digest)))[0] == (
         Status.PASS
     )
-    multi = "FROM python:latest AS build\nRUN true\nFROM build\nCMD [\"true\"]\n"
+    multi = 'FROM python:latest AS build\nRUN true\nFROM build\nCMD ["true"]\n'
     status, seen = rule("base-pinned-slim", multi)
     assert status is Status.FAIL and "python:latest" in seen
 
@@ -81,7 +81,9 @@ def test_a_base_from_a_build_argument_cannot_be_checked() -> None:
 
 
 def test_a_missing_or_relative_workdir_fails() -> None:
-    assert rule("absolute-workdir", with_lines(("WORKDIR /app\n", "")))[0] is Status.FAIL
+    assert (
+        rule("absolute-workdir", with_lines(("WORKDIR /app\n", "")))[0] is Status.FAIL
+    )
     status, seen = rule("absolute-workdir", with_lines(("WORKDIR /app", "WORKDIR app")))
     assert status is Status.FAIL and "relative" in seen
 
@@ -120,7 +122,8 @@ def test_pip_cache_rule_reads_the_pip_command(install: str, status: Status) -> N
 
 def test_pip_no_cache_dir_in_env_counts() -> None:
     text = with_lines(
-        ("--no-cache-dir ", ""), ("ENV PYTHONDONTWRITEBYTECODE=1", "ENV PIP_NO_CACHE_DIR=1")
+        ("--no-cache-dir ", ""),
+        ("ENV PYTHONDONTWRITEBYTECODE=1", "ENV PIP_NO_CACHE_DIR=1"),
     )
     assert rule("pip-no-cache", text)[0] is Status.PASS
 
