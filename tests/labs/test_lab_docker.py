@@ -26,7 +26,12 @@ from sreflash.labs.results import (
     Status,
     StepStarted,
 )
-from sreflash.labs.runner import check_workspace, run_guided, write_challenge
+from sreflash.labs.runner import (
+    check_image,
+    check_workspace,
+    run_guided,
+    write_challenge,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -395,3 +400,57 @@ def test_a_copied_workspace_leaves_the_learners_files_untouched(
     after = {p: p.read_bytes() for p in workspace.rglob("*") if p.is_file()}
     assert after == before
     shutil.rmtree(workspace)
+
+
+def test_check_reads_the_learners_own_image_and_running_container(
+    lab: Lab, engine: Engine
+) -> None:
+    # What the learner did by hand: build, tag, run with -p HOST:5000.
+    name = f"sreflash-test-{engine.token}"
+    built = engine.build(lab.context_dir, f"{name}:optimized")
+    image = engine.image(built.image_id)
+    assert image is not None
+    for reference in (
+        f"{name}:1.0.0",
+        f"{name}:staging",
+        f"docker.io/team/{name}:1.0.0",
+    ):
+        engine.tag(image, reference)
+    container = engine.start(image, lab.port, 0)
+
+    report = check_image(
+        lab,
+        image=f"{name}:optimized",
+        container=container.name,
+        on_event=lambda e: None,
+    )
+
+    statuses = {r.check_id: r.status for r in report.results}
+    for check_id in (
+        "image-builds",
+        "env-in-config",
+        "non-root-user",
+        "app-files-owned",
+        "answers-on-port",
+        "runtime-identity",
+        "tags-one-image",
+        "push-reference",
+        "dockerignore-keeps-out",
+        "size-vs-phase1",
+    ):
+        assert statuses[check_id] is Status.PASS, report.result(check_id).seen
+    static = report.result("base-pinned-slim")
+    assert static.status is Status.CANNOT and "--workspace" in static.seen
+    cache = report.result("rebuild-all-cached")
+    assert cache.status is Status.CANNOT and "--workspace" in cache.seen
+    # The learner's container is read, never stopped or removed.
+    container.reload()
+    assert container.status == "running"
+
+
+def test_check_of_a_missing_image_cannot_check_and_says_how_to_fix(lab: Lab) -> None:
+    report = check_image(lab, image="sreflash-no-such-image:1", on_event=lambda e: None)
+    assert report.failed == 0
+    build = report.result("image-builds")
+    assert build.status is Status.CANNOT
+    assert build.seen.startswith("there is no image sreflash-no-such-image:1")

@@ -66,6 +66,7 @@ class Subject:
     references: list[str] = field(default_factory=list)
     tags_missing: str = "the image was not tagged"
     runtime_uid: int | None = None
+    rebuild_missing: str = ""
 
 
 Check = Callable[[CheckSpec, Subject], Outcome]
@@ -74,7 +75,7 @@ Check = Callable[[CheckSpec, Subject], Outcome]
 def evaluate(spec: CheckSpec, subject: Subject) -> Outcome:
     """Make one check; engine failures become ``CANNOT``, never ``FAIL``."""
     if spec.kind == "static":
-        if subject.dockerfile is None and spec.rule != "dockerignore-excludes":
+        if subject.dockerfile is None:
             return Outcome(Status.CANNOT, subject.dockerfile_missing)
         return check_rule(
             spec.rule, subject.dockerfile, subject.dockerignore, spec.names
@@ -361,7 +362,8 @@ def cache(spec: CheckSpec, subject: Subject) -> Outcome:
     """Compare the image's layers and steps before and after a rebuild."""
     pair = subject.snapshots.get(spec.after)
     if pair is None:
-        return Outcome(Status.CANNOT, f"the {spec.after} step did not build an image")
+        reason = subject.rebuild_missing or f"the {spec.after} step built no image"
+        return Outcome(Status.CANNOT, reason)
     before, after = pair
     reused = _common_prefix(before.layers, after.layers)
     layers = f"{reused} of {len(after.layers)} layers reused"

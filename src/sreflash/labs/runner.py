@@ -16,7 +16,7 @@ removed at the end, after a failure or Ctrl+C too.
 from __future__ import annotations
 
 import logging
-import os
+import random
 import shutil
 import tempfile
 import time
@@ -103,6 +103,9 @@ def check_image(
     run = _Run(lab, "check", None, client, None, on_event)
     run.image_ref = image or lab.image
     run.container_name = container or lab.container
+    run.subject.rebuild_missing = (
+        "cache behaviour needs a rebuild: pass --workspace DIR to check it"
+    )
     return run.run()
 
 
@@ -354,21 +357,28 @@ class _Run:
         self._rebuild_snapshots(engine, "plant-junk")
 
     def _plant(self, folder: Path) -> None:
-        for planted in self.lab.plant:
-            path = folder / planted.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"planted by sreflash\n" + os.urandom(planted.size))
+        plant_files(self.lab, folder)
 
     def _build_phase1(self, engine: Engine) -> None:
-        if self.subject.base is None and self.subject.image is None:
+        if self.subject.image is None:
             return
+        phase1 = self.lab.folder / self.lab.phase1
+        bases = _base_images(parse_dockerfile(phase1.read_text(encoding="utf-8")))
+        base = engine.image(bases[-1]) if bases else None
+        if base is None:
+            self.subject.phase1_missing = (
+                f"the Phase 1 base image {bases[-1] if bases else '(none)'} is not "
+                "available locally"
+            )
+            return
+        # Sizes are shown relative to the Phase 1 base: the lab's reference point.
+        self.subject.base = base
+
         with _copy_of(self.lab.context_dir) as context:
             # Phase 1 had no .dockerignore, and a working folder full of junk.
             (context / ".dockerignore").unlink(missing_ok=True)
             self._plant(context)
-            shutil.copyfile(
-                self.lab.folder / self.lab.phase1, context / "Dockerfile.phase1"
-            )
+            shutil.copyfile(phase1, context / "Dockerfile.phase1")
             result = engine.build(
                 context,
                 self._tag_name("phase1"),
@@ -381,14 +391,6 @@ class _Run:
             self.subject.phase1_missing = (
                 f"the Phase 1 image did not build: {result.error}"
             )
-        phase1_base = engine.image(
-            _base_images(
-                parse_dockerfile(
-                    (self.lab.folder / self.lab.phase1).read_text(encoding="utf-8")
-                )
-            )[-1]
-        )
-        self.subject.base = self.subject.base or phase1_base
 
     def _start(self, engine: Engine) -> None:
         if self.subject.image is None:
@@ -461,8 +463,6 @@ class _Run:
                 )
                 return
             self.subject.image = image
-            base = (image.attrs.get("Config") or {}).get("Image") or ""
-            self.subject.base = engine.image(base) if base else None
             self.subject.build_outcome = Outcome(
                 Status.PASS, f"found {self.image_ref} ({image.id[7:19]})"
             )
@@ -502,6 +502,19 @@ class _Run:
             self.subject.container = None
             return
         self.subject.host_port = int(bindings[0]["HostPort"])
+
+
+def plant_files(lab: Lab, folder: Path) -> None:
+    """Plant the lab's junk files in ``folder``.
+
+    The bytes are the same on every run (seeded by the path), so a context with junk
+    keeps its build cache from one run to the next, yet does not compress away.
+    """
+    for planted in lab.plant:
+        path = folder / planted.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        noise = random.Random(planted.path).randbytes(planted.size)
+        path.write_bytes(b"planted by sreflash\n" + noise)
 
 
 def _base_images(dockerfile: Dockerfile) -> list[str]:
