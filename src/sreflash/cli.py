@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from sreflash import __version__, paths
+from sreflash import __version__, cli_data, paths
 from sreflash.config import describe
 from sreflash.context import Context, deck_dirs, open_context
 from sreflash.decks import Library, load_library
@@ -201,6 +201,13 @@ def config_show(options: Options, as_json: bool) -> None:
     for row in rows:
         click.echo(f"\n# {row['doc']} (default: {row['default']!r})")
         click.echo(f"{row['key']} = {json.dumps(row['value'])}")
+
+
+cli.add_command(cli_data.stats)
+cli.add_command(cli_data.cards)
+cli.add_command(cli_data.export)
+cli.add_command(cli_data.import_group)
+cli.add_command(cli_data.backup)
 
 
 def main() -> None:

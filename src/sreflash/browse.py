@@ -1,0 +1,193 @@
+"""Finding cards and showing everything known about one: the browser's core.
+
+A search is a line of words, as in Anki's browser: plain words must all appear in
+the card's text, and ``deck:``, ``topic:``, ``tag:`` (with ``*`` wildcards) and
+``is:`` narrow it down, for example ``tag:cache is:due layer``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sreflash.decks import Card
+from sreflash.errors import SreflashError, UnknownCardError
+from sreflash.scheduling import CardState
+from sreflash.store import CardRow, ReviewRow, iso, parse_iso
+from sreflash.study import Study
+
+STATES = (
+    "new", "learning", "review", "relearning", "due", "suspended", "buried",
+    "leech", "flagged",
+)  # fmt: skip
+FLAGS = {0: "", 1: "red", 2: "orange", 3: "green", 4: "blue"}
+STATE_NAMES = {
+    CardState.NEW: "new",
+    CardState.LEARNING: "learning",
+    CardState.REVIEW: "review",
+    CardState.RELEARNING: "relearning",
+}
+
+
+class SearchError(SreflashError):
+    """A search names a state that does not exist."""
+
+    title = "Search error"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed search."""
+
+    words: tuple[str, ...] = ()
+    decks: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    states: frozenset[str] = field(default_factory=frozenset)
+
+
+def parse_query(text: str) -> Query:
+    """Split a search line into its words and filters.
+
+    Raises:
+        SearchError: for an ``is:`` that names no state.
+    """
+    words: list[str] = []
+    parts: dict[str, list[str]] = {"deck": [], "topic": [], "tag": [], "is": []}
+    for token in text.split():
+        key, _, value = token.partition(":")
+        if value and key.lower() in parts:
+            parts[key.lower()].append(value.lower())
+        else:
+            words.append(token.lower())
+    unknown = [s for s in parts["is"] if s not in STATES]
+    if unknown:
+        raise SearchError(
+            f"is:{unknown[0]} is not a state; use one of {', '.join(STATES)}"
+        )
+    return Query(
+        tuple(words),
+        tuple(parts["deck"]),
+        tuple(parts["topic"]),
+        tuple(parts["tag"]),
+        frozenset(parts["is"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A card and its stored state, as one line of the browser."""
+
+    card: Card
+    row: CardRow | None
+    states: frozenset[str]
+
+    @property
+    def state(self) -> str:
+        """The card's main state: suspended and buried win over the schedule."""
+        for name in ("suspended", "buried"):
+            if name in self.states:
+                return name
+        row_state = self.row.state if self.row else CardState.NEW
+        return STATE_NAMES[CardState(row_state)]
+
+    @property
+    def due(self) -> str:
+        """When it is due, as a date, or empty for a new card."""
+        return self.row.due[:10] if self.row and self.row.due else ""
+
+
+def card_states(row: CardRow | None, now: datetime, day_end: datetime) -> set[str]:
+    """Every ``is:`` state that applies to a card."""
+    if row is None:
+        return {"new"}
+    states = {STATE_NAMES[CardState(row.state)]}
+    buried = bool(row.buried_until and row.buried_until > iso(now))
+    if row.suspended:
+        states.add("suspended")
+    if buried:
+        states.add("buried")
+    if row.leech:
+        states.add("leech")
+    if row.flag:
+        states.add("flagged")
+    visible = not row.suspended and not buried
+    if visible and row.state != CardState.NEW and row.due and row.due < iso(day_end):
+        states.add("due")
+    return states
+
+
+def search(study: Study, text: str) -> list[Found]:
+    """The cards matching a search line, in deck order."""
+    query = parse_query(text)
+    now = study.now()
+    _, _, end = study.day.today(now)
+    rows = {row.card_id: row for row in study.store.card_rows()}
+    found = []
+    for card in study.library.iter_cards():
+        if not _matches(card, query):
+            continue
+        row = rows.get(card.id)
+        states = frozenset(card_states(row, now, end))
+        if query.states <= states:
+            found.append(Found(card, row, states))
+    return found
+
+
+def _matches(card: Card, query: Query) -> bool:
+    def any_like(value: str, patterns: tuple[str, ...]) -> bool:
+        return any(fnmatch.fnmatchcase(value.lower(), p) for p in patterns)
+
+    if query.decks and not any_like(card.deck_id, query.decks):
+        return False
+    if query.topics and not any_like(card.topic, query.topics):
+        return False
+    if query.tags and not any(any_like(tag, query.tags) for tag in card.tags):
+        return False
+    if query.words:
+        text = " ".join((card.id, card.topic, card.prompt, card.answer, *card.tags))
+        text = text.lower()
+        return all(word in text for word in query.words)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class CardInfo:
+    """Everything known about one card."""
+
+    card: Card
+    found: Found
+    retrievability: float | None
+    history: list[ReviewRow]
+
+    @property
+    def row(self) -> CardRow | None:
+        return self.found.row
+
+
+def card_info(study: Study, card_id: str) -> CardInfo:
+    """A card's state, schedule, recall odds now and review history.
+
+    Raises:
+        UnknownCardError: when no loaded deck has the card.
+    """
+    card = study.library.cards.get(card_id)
+    if card is None:
+        raise UnknownCardError(f"no loaded deck has a card with id {card_id!r}")
+    row = study.store.card_row(card_id)
+    now = study.now()
+    _, _, end = study.day.today(now)
+    found = Found(card, row, frozenset(card_states(row, now, end)))
+    fsrs = row.fsrs_card() if row else None
+    recall = None
+    if fsrs is not None and fsrs.last_review is not None:
+        recall = float(study.scheduler.get_card_retrievability(fsrs, now))
+    return CardInfo(card, found, recall, study.store.reviews(card_id))
+
+
+def due_text(row: CardRow | None) -> str:
+    """A card's next due date and time, in UTC, for people."""
+    if row is None or row.due is None:
+        return "not yet scheduled (new)"
+    return parse_iso(row.due).strftime("%Y-%m-%d %H:%M UTC")
