@@ -26,6 +26,7 @@ def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SREFLASH_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("SREFLASH_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("SREFLASH_DB", str(home / "data" / "sreflash.db"))
+    monkeypatch.setenv("SREFLASH_CACHE_DIR", str(home / "cache"))
     monkeypatch.delenv("SREFLASH_DECKS_DIR", raising=False)
     return home
 

@@ -380,3 +380,45 @@ def test_decks_list_json_gives_each_deck_with_its_cards(tmp_path: Path) -> None:
         "prompt": "What is a layer?",
     }
     assert decks["docker-image-design"]["count"] >= 27
+
+
+# The parsed-deck cache
+
+
+def test_a_cached_deck_equals_the_parsed_one(tmp_path: Path) -> None:
+    deck = write(tmp_path, "good.yaml", GOOD)
+    cache = tmp_path / "cache"
+
+    parsed = load_library([deck], cache)
+    cached = load_library([deck], cache)
+
+    assert len(list(cache.glob("*.json"))) == 1
+    assert cached.decks == parsed.decks
+    bundled = load_library([bundled_decks_dir()], cache)
+    assert load_library([bundled_decks_dir()], cache).decks == bundled.decks
+
+
+def test_an_edited_deck_is_parsed_again(tmp_path: Path) -> None:
+    deck = write(tmp_path, "good.yaml", GOOD)
+    cache = tmp_path / "cache"
+    load_library([deck], cache)
+
+    write(tmp_path, "good.yaml", GOOD.replace("What is a layer?", "Edited?"))
+    edited = load_library([deck], cache)
+
+    assert edited.cards["good-one"].prompt == "Edited?"
+    write(tmp_path, "good.yaml", GOOD.replace("prompt: What", "promt: What"))
+    assert "unknown field 'promt'" in str(load_library([deck], cache).errors[0])
+
+
+def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
+    deck = write(tmp_path, "good.yaml", GOOD)
+    cache = tmp_path / "cache"
+    load_library([deck], cache)
+    for entry in cache.glob("*.json"):
+        entry.write_text('{"id": "good", "cards": [[1, 2]]')
+
+    library = load_library([deck], cache)
+
+    assert library.errors == []
+    assert library.cards["good-one"].prompt == "What is a layer?"

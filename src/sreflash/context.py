@@ -66,7 +66,7 @@ def open_context(
     if settings is None:
         settings, problems = load_settings(paths.config_path())
     dirs = deck_dirs(decks) if bundled else tuple(decks)
-    library = load_library(dirs)
+    library = load_library(dirs, paths.cache_dir() / "decks")
     store = store or Store.open(db or paths.db_path())
     clock = clock or SystemClock()
     study = Study(store, library, settings, clock, fuzz=fuzz)

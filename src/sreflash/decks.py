@@ -134,18 +134,19 @@ class Library:
 # Loading
 
 
-def load_library(dirs: Iterable[Path]) -> Library:
+def load_library(dirs: Iterable[Path], cache: Path | None = None) -> Library:
     """Load every deck file in ``dirs``; bad decks are reported, never fatal.
 
     A deck is skipped as a whole when it has any error, when its id is taken, or when
-    one of its card ids is used by a deck loaded before it.
+    one of its card ids is used by a deck loaded before it. With ``cache``, decks
+    that validated before are read from that folder instead of parsed again.
     """
     library = Library()
     owner: dict[str, str] = {}
 
     for path in iter_deck_files(dirs):
         try:
-            deck = load_deck_file(path)
+            deck = load_deck_file(path, cache)
         except DeckErrors as errors:
             library.errors.extend(errors.errors)
             continue
@@ -208,18 +209,28 @@ class DeckErrors(DeckError):
         self.errors = errors
 
 
-def load_deck_file(path: Path) -> Deck:
-    """Read and validate one deck file.
+def load_deck_file(path: Path, cache: Path | None = None) -> Deck:
+    """Read and validate one deck file, through the cache folder when given.
 
     Raises:
         DeckErrors: listing every problem found, each naming its line and card.
     """
+    from sreflash import deck_cache
+
     name = str(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise DeckError(f"cannot be read ({error.strerror})", path=name) from None
-    return parse_deck(raw, name)
+    if cache is None:
+        return parse_deck(raw, name)
+
+    key = deck_cache.cache_key(raw, name)
+    deck = deck_cache.read(cache, key)
+    if deck is None:
+        deck = parse_deck(raw, name)
+        deck_cache.write(cache, key, deck)
+    return deck
 
 
 def parse_deck(raw: bytes, name: str) -> Deck:

@@ -18,6 +18,7 @@ ENV_DB = "SREFLASH_DB"
 ENV_DATA_DIR = "SREFLASH_DATA_DIR"
 ENV_CONFIG_DIR = "SREFLASH_CONFIG_DIR"
 ENV_DECKS_DIR = "SREFLASH_DECKS_DIR"
+ENV_CACHE_DIR = "SREFLASH_CACHE_DIR"
 
 
 def _from_env(name: str) -> Path | None:
@@ -43,6 +44,11 @@ def config_path() -> Path:
 def db_path() -> Path:
     """The SQLite database: ``SREFLASH_DB`` if set, else in the data dir."""
     return _from_env(ENV_DB) or data_dir() / "sreflash.db"
+
+
+def cache_dir() -> Path:
+    """The folder for caches that can be deleted at any time (parsed decks)."""
+    return _from_env(ENV_CACHE_DIR) or Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def user_decks_dir() -> Path:
