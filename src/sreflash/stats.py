@@ -406,7 +406,10 @@ class _CardPass:
             """,
             [int(CardState.REVIEW), self.gone, iso(self.now), 2 * limit],
         )
+        # A card still above the retention the learner aims for is not weak.
+        target = self.study.settings.desired_retention
         found = [self._weak(*row) for row in rows]
+        found = [w for w in found if (w.retrievability or 0.0) < target]
         found.sort(key=lambda w: (w.retrievability or 0.0, w.card_id))
         return found[:limit]
 

@@ -26,6 +26,8 @@ class HomeScreen(Screen[None]):
         Binding("d", "drill_all", "Drill all"),
         Binding("space", "drill_selected", "Drill selected", key_display="␣"),
         Binding("r", "refresh", "Refresh"),
+        Binding("S", "stats", "Stats"),
+        Binding("c", "cards", "Cards"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -87,6 +89,18 @@ class HomeScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
         self.sreflash.start_drill(None if key == ALL_ROW else key)
+
+    def action_stats(self) -> None:
+        """Open the statistics."""
+        from sreflash.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
+
+    def action_cards(self) -> None:
+        """Open the card browser."""
+        from sreflash.screens.browser import BrowserScreen
+
+        self.app.push_screen(BrowserScreen())
 
 
 def _cells(counts: DeckCounts) -> tuple[str, str, str, str]:
