@@ -121,6 +121,9 @@ def _v1(db: Database) -> None:
     )
     db.execute("CREATE INDEX card_state_due ON card_state (state, due)")
     db.execute("CREATE INDEX card_state_introduced ON card_state (introduced_at)")
+    # Suspended and buried cards are few: these keep finding them cheap.
+    db.execute("CREATE INDEX card_state_suspended ON card_state (suspended)")
+    db.execute("CREATE INDEX card_state_buried ON card_state (buried_until)")
     db.execute(
         """
         CREATE TABLE review_log (
@@ -141,7 +144,7 @@ def _v1(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX review_log_card ON review_log (card_id, reviewed_at)")
-    db.execute("CREATE INDEX review_log_day ON review_log (study_day)")
+    db.execute("CREATE INDEX review_log_day ON review_log (study_day, prev_state)")
     db.execute(
         """
         CREATE TABLE mock_sessions (

@@ -248,8 +248,10 @@ class Study:
 
     def _hidden(self, now: datetime) -> set[str]:
         """Ids of cards suspended, or buried until later than ``now``."""
+        # A UNION rather than OR, so each half can use its own index.
         rows = self.store.db.execute(
-            "SELECT card_id FROM card_state WHERE suspended = 1 OR buried_until > ?",
+            "SELECT card_id FROM card_state WHERE suspended = 1 "
+            "UNION SELECT card_id FROM card_state WHERE buried_until > ?",
             [iso(now)],
         )
         return {card_id for (card_id,) in rows}
