@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 
 from sreflash.context import Context
 from sreflash.errors import SreflashError
+from sreflash.mock import MockOptions
 
 
 class SreflashApp(App[None]):
@@ -25,12 +26,18 @@ class SreflashApp(App[None]):
     ]
 
     def __init__(
-        self, context: Context, *, start: str = "home", deck_id: str | None = None
+        self,
+        context: Context,
+        *,
+        start: str = "home",
+        deck_id: str | None = None,
+        mock: MockOptions | None = None,
     ) -> None:
         super().__init__()
         self.context = context
         self.start = start
         self.start_deck = deck_id
+        self.start_mock_options = mock
         if context.settings.theme in self.available_themes:
             self.theme = context.settings.theme
 
@@ -40,6 +47,8 @@ class SreflashApp(App[None]):
         self.push_screen(HomeScreen())
         if self.start == "drill":
             self.start_drill(self.start_deck)
+        elif self.start == "mock":
+            self.start_mock(self.start_mock_options)
         for error in self.context.library.errors:
             self.notify(
                 str(error), title="Deck skipped", severity="warning", timeout=10
@@ -54,6 +63,15 @@ class SreflashApp(App[None]):
         from sreflash.screens.drill import DrillScreen
 
         self.push_screen(DrillScreen(deck_id))
+
+    def start_mock(self, options: MockOptions | None = None) -> None:
+        """Open a mock interview; the settings give the defaults."""
+        from sreflash.screens.mock import MockScreen
+
+        if options is None:
+            settings = self.context.settings
+            options = MockOptions(settings.mock_questions, settings.mock_minutes)
+        self.push_screen(MockScreen(options))
 
     def action_help(self) -> None:
         """Show the keys of the current screen."""

@@ -61,6 +61,8 @@ class MockOptions:
     """Give each answered card an FSRS review (pass as Good, fail as Again)."""
     follow_up_chance: float = FOLLOW_UP_CHANCE
     """How often an answer is followed by one of the card's follow-ups."""
+    report_path: Path | None = None
+    """Where to write the Markdown report once the session is saved."""
 
     def check(self) -> None:
         """Raise :class:`MockError` for a count or a time out of range."""
@@ -667,11 +669,12 @@ def report_markdown(report: MockReport, title: str = "Mock interview") -> str:
         lines.append("These answers were not scheduled for review.")
 
     for answer in report.answers:
-        lines += ["", *_answer_markdown(answer)]
+        lines += ["", *answer_markdown(answer)]
     return "\n".join(lines) + "\n"
 
 
-def _answer_markdown(answer: Answer) -> list[str]:
+def answer_markdown(answer: Answer) -> list[str]:
+    """One answer of the report as Markdown lines."""
     card = answer.card
     heading = f"## {answer.position}. {_one_line(card.prompt)}"
     facts = [f"`{card.id}`", card.topic, f"score {answer.score:.0%}", answer.verdict]

@@ -25,6 +25,7 @@ class HomeScreen(Screen[None]):
         Binding("enter", "drill_selected", "Drill deck", show=False),
         Binding("d", "drill_all", "Drill all"),
         Binding("space", "drill_selected", "Drill selected", key_display="␣"),
+        Binding("m", "mock", "Mock interview"),
         Binding("r", "refresh", "Refresh"),
         Binding("S", "stats", "Stats"),
         Binding("c", "cards", "Cards"),
@@ -73,6 +74,12 @@ class HomeScreen(Screen[None]):
         self.query_one("#home-summary", Static).update(summary)
         notes = [f"Skipped {e}" for e in context.library.errors]
         self.query_one("#home-notes", Static).update("\n".join(notes))
+
+    def action_mock(self) -> None:
+        """Past mock interviews and the way into a new one."""
+        from sreflash.screens.mock_history import MockHistoryScreen
+
+        self.app.push_screen(MockHistoryScreen())
 
     def action_drill_all(self) -> None:
         """Drill every deck."""

@@ -1,0 +1,194 @@
+"""The report at the end of a mock interview: overrule, save, write Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.markdown import Markdown
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from sreflash import paths
+from sreflash.errors import SreflashError
+from sreflash.mock import (
+    Answer,
+    MockReport,
+    answer_markdown,
+    describe_seconds,
+    save_report,
+    write_report,
+)
+
+if TYPE_CHECKING:
+    from sreflash.app import SreflashApp
+
+
+def default_report_path(report: MockReport) -> Path:
+    """Where the report key writes when no ``--report`` file was given."""
+    stamp = report.started_at.strftime("%Y%m%d-%H%M%S")
+    return paths.data_dir() / "reports" / f"mock-{stamp}.md"
+
+
+class MockReportScreen(Screen[None]):
+    """Per question: the answer, its score, covered and missed points, the time and
+    the model answer; overall: the score, a band, weak topics and what to drill."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "overrule", "Overrule verdict"),
+        Binding("s", "save", "Save"),
+        Binding("w", "markdown", "Write Markdown"),
+        Binding("h", "history", "History"),
+        Binding("escape,q", "close", "Save and close"),
+    ]
+
+    def __init__(self, report: MockReport) -> None:
+        super().__init__()
+        self.report = report
+
+    @property
+    def sreflash(self) -> SreflashApp:
+        return cast("SreflashApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="report-summary")
+        yield DataTable(id="report-table", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="report-detail"):
+            yield Static(id="report-answer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#report-table", DataTable)
+        table.add_columns("#", "Question", "Topic", "Score", "Verdict", "Time")
+        self.refresh_report()
+        table.focus()
+
+    def refresh_report(self) -> None:
+        """Redraw the summary and the table from the report."""
+        report = self.report
+        table = self.query_one("#report-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for answer in report.answers:
+            table.add_row(*_cells(answer), key=str(answer.position))
+        if report.answers:
+            table.move_cursor(row=min(row, len(report.answers) - 1))
+
+        weak = ", ".join(report.weakest_topics()) or "none"
+        drill = ", ".join(report.drill_next()) or "nothing"
+        saved = (
+            f"Saved as session {report.session_id}."
+            if report.session_id is not None
+            else "Not saved yet: overrule any verdict you disagree with (o), then "
+            "save (s)."
+        )
+        self.query_one("#report-summary", Static).update(
+            f"[b]Score {report.score:.0%}[/b] · {report.passed} of "
+            f"{len(report.answers)} passed · [b]{escape(report.band)}[/b]\n"
+            f"Weakest topics: {escape(weak)}\nDrill next: {escape(drill)}\n{saved}"
+        )
+        self._show_answer()
+
+    def _selected(self) -> Answer | None:
+        table = self.query_one("#report-table", DataTable)
+        if not self.report.answers:
+            return None
+        return self.report.answers[min(table.cursor_row, len(self.report.answers) - 1)]
+
+    def _show_answer(self) -> None:
+        answer = self._selected()
+        if answer is not None:
+            self.query_one("#report-answer", Static).update(
+                Markdown("\n".join(answer_markdown(answer)))
+            )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_answer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("overrule", "save"):
+            return self.report.session_id is None
+        return True
+
+    # Actions
+
+    def action_overrule(self) -> None:
+        """Flip the verdict of the selected answer, before saving."""
+        answer = self._selected()
+        if answer is None:
+            return
+        try:
+            self.report.overrule(answer.position)
+        except SreflashError as error:
+            self.sreflash.report(error)
+            return
+        self.refresh_report()
+
+    def action_save(self) -> bool:
+        """Save the session and schedule the answered cards; True when saved."""
+        if self.report.session_id is not None:
+            return True
+        try:
+            session_id = save_report(self.sreflash.context.study, self.report)
+        except SreflashError as error:
+            self.sreflash.report(error)
+            return False
+
+        reviewed = sum(not a.skipped for a in self.report.answers)
+        scheduled = (
+            f"; {reviewed} cards scheduled for review"
+            if self.report.options.schedule
+            else ""
+        )
+        self.notify(f"Saved as session {session_id}{scheduled}.", title="Saved")
+        if self.report.options.report_path is not None:
+            self.action_markdown()
+        self.refresh_report()
+        self.refresh_bindings()
+        return True
+
+    def action_markdown(self) -> None:
+        """Write the report as Markdown (to ``--report`` or the data folder)."""
+        path = self.report.options.report_path or default_report_path(self.report)
+        try:
+            write_report(self.report, path)
+        except SreflashError as error:
+            self.sreflash.report(error)
+            return
+        self.notify(f"Report written to {path}.", title="Markdown")
+
+    def action_history(self) -> None:
+        """Show past sessions and the trend."""
+        from sreflash.screens.mock_history import MockHistoryScreen
+
+        self.app.push_screen(MockHistoryScreen())
+
+    def action_close(self) -> None:
+        """Save, if not saved yet, and go back."""
+        if self.action_save():
+            self.dismiss()
+
+
+def _cells(answer: Answer) -> tuple[str, ...]:
+    prompt = " ".join(answer.card.prompt.split())
+    if len(prompt) > 48:
+        prompt = prompt[:47] + "…"
+    verdict = answer.verdict + (" (you)" if answer.overruled else "")
+    time = describe_seconds(answer.seconds)
+    if answer.skipped:
+        time += " skipped"
+    elif answer.timed_out:
+        time += " timed out"
+    return (
+        str(answer.position),
+        prompt,
+        answer.card.topic,
+        f"{answer.score:.0%}",
+        verdict,
+        time,
+    )
