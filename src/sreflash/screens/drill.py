@@ -122,7 +122,7 @@ class DrillScreen(Screen[None]):
 
     def on_mount(self) -> None:
         box = self.query_one("#answer-box", TextArea)
-        box.placeholder = "Type your answer here (optional). Esc leaves the box."
+        box.placeholder = "Type your answer (optional). Ctrl+R reveals; Esc leaves the box."
         self._lab_notice()
         self.show_next()
 
