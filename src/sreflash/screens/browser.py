@@ -54,7 +54,7 @@ class BrowserScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#browser-cards", DataTable)
-        table.add_columns("Card", "Deck", "Topic", "State", "Due", "Lapses", "Flag")
+        table.add_columns("Card", "Topic", "State", "Due", "Lapses", "Flag", "Deck")
         self.run_search(self.initial_query)
         table.focus()
 
@@ -103,8 +103,7 @@ class BrowserScreen(Screen[None]):
             panel.update("No card matches.")
             return
         info = card_info(self.sreflash.context.study, card_id)
-        lines = info_lines(info)
-        lines[2:2] = ["", "Answer:", info.card.answer.strip(), ""]
+        lines = [*info_lines(info), "", "Answer:", info.card.answer.strip()]
         panel.update("\n".join(lines))
 
     # Actions on the card under the cursor
@@ -190,10 +189,10 @@ def _cells(found: Found) -> tuple[str, str, str, str, str, str, str]:
     row = found.row
     return (
         found.card.id,
-        found.card.deck_id,
         found.card.topic,
         found.state,
         found.due,
         str(row.lapses) if row else "0",
         FLAGS.get(row.flag, "") if row else "",
+        found.card.deck_id,
     )
