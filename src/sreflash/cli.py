@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from sreflash import __version__, cli_data, paths
-from sreflash.config import describe
+from sreflash.config import allowed, describe
 from sreflash.context import Context, deck_dirs, open_context
 from sreflash.decks import Library, load_library
 from sreflash.errors import SreflashError
@@ -191,7 +191,13 @@ def config_show(options: Options, as_json: bool) -> None:
     """Print every setting, its value, and what it does."""
     settings = options.context().settings
     rows = [
-        {"key": key, "value": getattr(settings, key), "default": default, "doc": doc}
+        {
+            "key": key,
+            "value": getattr(settings, key),
+            "default": default,
+            "allowed": allowed(key),
+            "doc": doc,
+        }
         for key, default, doc in describe()
     ]
     if as_json:
@@ -199,7 +205,10 @@ def config_show(options: Options, as_json: bool) -> None:
         return
     click.echo(f"# {paths.config_path()}")
     for row in rows:
-        click.echo(f"\n# {row['doc']} (default: {row['default']!r})")
+        click.echo(f"\n# {row['doc']}")
+        click.echo(
+            f"# Allowed: {row['allowed']}; default: {json.dumps(row['default'])}"
+        )
         click.echo(f"{row['key']} = {json.dumps(row['value'])}")
 
 

@@ -65,6 +65,20 @@ def describe() -> list[tuple[str, Any, str]]:
     return [(f.name, f.default, f.metadata["doc"]) for f in fields(Settings)]
 
 
+def allowed(key: str) -> str:
+    """What a key accepts, in words: ``0.7 to 0.99``, ``one of ...``."""
+    spec = next(f for f in fields(Settings) if f.name == key)
+    low, high = spec.metadata["low"], spec.metadata["high"]
+    if low is not None:
+        kind = "whole number" if isinstance(spec.default, int) else "number"
+        return f"a {kind} from {low} to {high}"
+    if key == "theme":
+        return f"one of {', '.join(THEMES)}"
+    if key == "timezone":
+        return "an IANA time zone name, or empty for the system's"
+    return "text"
+
+
 def load_settings(path: Path) -> tuple[Settings, list[ConfigError]]:
     """Read settings from ``path``; a missing file gives the defaults.
 
