@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sreflash.cli import cli
 from sreflash.context import Context
 from sreflash.decks import Library, load_library
 from sreflash.exporting import (
@@ -186,3 +191,61 @@ def test_review_log_needs_a_known_extension(context: Context, tmp_path: Path) ->
     with pytest.raises(ExportError, match=r"\.csv, \.jsonl or \.ndjson"):
         export_reviews(context.store, tmp_path / "log.txt")
     assert not (tmp_path / "log.txt").exists()
+
+
+# The commands
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real ``sreflash`` command in the test's isolated folders."""
+    return subprocess.run(
+        [sys.executable, "-m", "sreflash", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ.copy(),
+    )
+
+
+def test_export_commands_write_files(context: Context, tmp_path: Path) -> None:
+    rate_some(context)
+    db = str(context.store.path)
+    runner = CliRunner()
+
+    anki = runner.invoke(cli, ["--db", db, "export", "anki", str(tmp_path / "a.apkg")])
+    log = runner.invoke(cli, ["--db", db, "export", "reviews", str(tmp_path / "r.csv")])
+
+    cards = len(context.library.cards)
+    assert anki.exit_code == 0, anki.output
+    assert f"Wrote {cards} notes in 1 decks" in anki.stdout
+    assert log.stdout.startswith("Wrote 3 reviews to")
+    assert len(notes(read_package(tmp_path / "a.apkg", tmp_path))) == cards
+
+
+def test_backup_is_a_consistent_copy_and_never_overwrites(
+    context: Context, tmp_path: Path
+) -> None:
+    rate_some(context)
+    target = tmp_path / "copy.db"
+
+    done = run_cli("--db", str(context.store.path), "backup", str(target))
+    again = run_cli("--db", str(context.store.path), "backup", str(target))
+
+    assert done.returncode == 0, done.stderr
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT COUNT(*) FROM review_log").fetchone() == (3,)
+    assert again.returncode == 1
+    assert (
+        again.stderr
+        == f"Error: {target} already exists; pass --force to overwrite it\n"
+    )
+
+
+def test_a_bad_export_target_is_one_line_on_stderr(context: Context) -> None:
+    result = run_cli("--db", str(context.store.path), "export", "reviews", "log.xml")
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Error: log.xml: the review log is written as .csv, .jsonl or .ndjson"
+    ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sreflash.cli import cli
 from sreflash.decks import Library, load_deck_file, load_library
 from sreflash.importing import ImportFileError, import_csv, key_points, slug
 
@@ -148,3 +151,23 @@ def test_ids_must_not_clash_with_loaded_decks(tmp_path: Path, folder: Path) -> N
         import_csv(write(tmp_path / "taken.csv", "Q?,A\n"), library, folder)
     with pytest.raises(ImportFileError, match="deck id 'Bad Id' must be lower case"):
         import_csv(tmp_path / "taken.csv", library, folder, deck_id="Bad Id")
+
+
+def test_import_command_writes_to_the_users_deck_folder(
+    tmp_path: Path, isolated_paths: Path
+) -> None:
+    source = write(
+        tmp_path / "toil.csv", "question,answer\nWhat is toil?,Manual work\n"
+    )
+    runner = CliRunner()
+
+    first = runner.invoke(cli, ["import", "csv", str(source), "--deck", "sre-toil"])
+    second = runner.invoke(cli, ["import", "csv", str(source), "--deck", "sre-toil"])
+    listed = runner.invoke(cli, ["decks", "list", "--json"])
+
+    target = isolated_paths / "data" / "decks" / "sre-toil.yaml"
+    assert first.exit_code == 0, first.output
+    assert first.stdout == f"Wrote {target}: deck 'sre-toil', 1 cards\n"
+    assert isinstance(second.exception, ImportFileError)
+    assert "already exists; pass --replace" in str(second.exception)
+    assert "sre-toil" in {deck["id"] for deck in json.loads(listed.stdout)}

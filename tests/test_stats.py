@@ -6,7 +6,9 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 
+from sreflash.cli import cli
 from sreflash.clock import FrozenClock
 from sreflash.context import Context
 from sreflash.scheduling import CardState, FsrsCard, Rating, State, fsrs_id
@@ -275,3 +277,47 @@ def test_json_output_is_plain_data(context: Context, history: list[str]) -> None
     assert data["heatmap"][-1] == {"day": "2026-03-02", "reviews": 4}
     assert data["retention"][0]["mature"] == {"passed": 1, "total": 2, "rate": 0.5}
     assert data["days_studied"] == 4
+
+
+def test_stats_command_prints_json_and_text(context: Context) -> None:
+    card = context.study.next_card(kinds=DRILL_KINDS)
+    assert card is not None
+    context.study.rate(card, Rating.Again, duration_ms=90_000)
+    db = str(context.store.path)
+    runner = CliRunner()
+
+    data = runner.invoke(cli, ["--db", db, "stats", "--json"])
+    text = runner.invoke(cli, ["--db", db, "stats"])
+
+    assert data.exit_code == 0, data.output
+    figures = json.loads(data.stdout)
+    assert figures["collection"]["learning"] == 1
+    assert len(figures["forecast"]) == FORECAST_DAYS
+    assert {w["days"] for w in figures["retention"]} == {7, 30}
+    assert "Cards: " in text.stdout and "True retention" in text.stdout
+
+
+def test_cards_commands_manage_a_card(context: Context) -> None:
+    db = str(context.store.path)
+    runner = CliRunner()
+    card_id = ids(context, 1)[0]
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, ["--db", db, "cards", *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("suspend", card_id)
+    listed = json.loads(run("list", "is:suspended", "--json"))
+    run("flag", card_id, "green")
+    info = json.loads(run("info", card_id, "--json"))
+    run("unsuspend", card_id)
+    run("bury", card_id)
+    text = run("info", card_id)
+
+    assert [c["id"] for c in listed] == [card_id]
+    assert (info["state"], info["flag"], info["history"]) == ("suspended", "green", [])
+    assert "State: buried" in text
+    missing = runner.invoke(cli, ["--db", db, "cards", "info", "nope"])
+    assert missing.exit_code != 0
+    assert "no loaded deck has a card with id 'nope'" in str(missing.exception)
