@@ -397,3 +397,117 @@ HELD_OUT: tuple[Judged, ...] = (
     Judged("q-dockerignore", "empty", "fail", "   \n\t  "),
     Judged("q-reduce-size", "long", "fail", LONG_OFF_TOPIC),
 )
+
+# Written after the scorer's first tuning round, and run against it once: a second
+# unseen set, weighted toward order and negation, where scorers slip most.
+HELD_OUT_2: tuple[Judged, ...] = (
+    Judged(
+        "q-instruction-order",
+        "strong",
+        "pass",
+        "Because of layer caching. Docker reuses a cached layer for each"
+        " instruction until something changes, and from that point on every step is"
+        " executed again. If you COPY the whole project before pip install, any code"
+        " edit throws away the dependency install. Copy just requirements.txt,"
+        " install, then copy the rest, and rebuilds take seconds.",
+    ),
+    Judged(
+        "q-instruction-order",
+        "wrong",
+        "fail",
+        "You want to copy your source code first and install the requirements"
+        " afterwards, so the cache stays warm.",
+    ),
+    Judged(
+        "q-build-cache",
+        "strong",
+        "pass",
+        "Each Dockerfile instruction produces a layer. On rebuild Docker checks if it"
+        " already has a layer for the same instruction on the same parent; for COPY"
+        " it also hashes the files being copied. If it matches it's a cache hit and"
+        " reused, otherwise that step and all later ones rebuild.",
+    ),
+    Judged("q-build-cache", "keywords", "fail", "layers cache hash invalidation"),
+    Judged(
+        "q-dockerignore",
+        "wrong",
+        "fail",
+        ".dockerignore is where you list images that docker pull should skip.",
+    ),
+    Judged(
+        "q-dockerignore",
+        "strong",
+        "pass",
+        "It keeps stuff out of the build context so docker build doesn't upload it:"
+        " .git, node_modules, virtualenvs, and above all secrets like .env files."
+        " Less to send means faster builds and a smaller image.",
+    ),
+    Judged(
+        "q-run-non-root",
+        "strong",
+        "pass",
+        "In the Dockerfile: RUN adduser --system --uid 10001 appuser, then COPY"
+        " --chown=appuser . /app and USER appuser. Afterwards docker exec into it and"
+        " run whoami to verify it says appuser.",
+    ),
+    Judged("q-run-non-root", "partial", "fail", "Just pass --user 1000 to docker run."),
+    Judged(
+        "q-root-danger",
+        "off-topic",
+        "fail",
+        "Running as root on your laptop is dangerous because you can delete system"
+        " files by accident.",
+    ),
+    Judged(
+        "q-root-danger",
+        "strong",
+        "pass",
+        "A container isn't a VM: it's a process on the host kernel. As root, uid 0"
+        " is the same uid 0 the host knows, so an attacker who compromises the app"
+        " has full control inside and only the namespaces stand between them and the"
+        " host; a kernel exploit or a mounted docker socket and they're out. Use a"
+        " non-root user so the damage is limited.",
+    ),
+    Judged(
+        "q-tag-environments",
+        "strong",
+        "pass",
+        "Build the image once per commit and tag it with the git sha plus a semver on"
+        " release. Promote by retagging the same image as staging and then prod"
+        " instead of rebuilding, and deploy by digest so we can roll back.",
+    ),
+    Judged(
+        "q-tag-environments",
+        "wrong",
+        "fail",
+        "I'd rebuild it for prod from the same commit so it picks up the prod config.",
+    ),
+    Judged("q-latest-prod", "partial", "fail", "latest is mutable."),
+    Judged(
+        "q-latest-prod",
+        "strong",
+        "pass",
+        "Because latest is a mutable tag: what it points to changes with every push,"
+        " so deployments aren't reproducible, you can't tell which version runs"
+        " where, nodes may have pulled different images, and rolling back means"
+        " hunting for the old digest.",
+    ),
+    Judged(
+        "scn-slow-ci",
+        "strong",
+        "pass",
+        "The logs showed pip install running from scratch each time. Cause: COPY . ."
+        " came before the dependency install, so any change invalidated it. I"
+        " reordered to copy requirements.txt and install first, copy the code last,"
+        " added --cache-from for our ephemeral runners, and builds dropped from 12"
+        " minutes to 90 seconds.",
+    ),
+    Judged(
+        "c-layer-order",
+        "strong",
+        "pass",
+        "requirements.txt first, then pip install, and the app code last, because"
+        " then code changes don't cause a reinstall: the dependency layer stays"
+        " cached.",
+    ),
+)

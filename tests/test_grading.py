@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from heldout_answers import HELD_OUT, LONG_STRONG
+from heldout_answers import HELD_OUT, HELD_OUT_2, LONG_STRONG
+from sreflash.cli import main
 from sreflash.context import deck_dirs
 from sreflash.decks import Card, Example, KeyPoint, Library, load_library
 from sreflash.grading import (
@@ -101,6 +105,18 @@ def test_empty_and_whitespace_answers_score_zero() -> None:
         assert not any(p.contradicted for p in result.points)
 
 
+def test_a_correct_order_is_not_mistaken_for_its_opposite(library: Library) -> None:
+    result = grade(
+        library.cards["q-instruction-order"],
+        "Docker caches each instruction as its own layer; a change rebuilds all"
+        " later layers, so copy requirements.txt first and the code last; builds"
+        " get faster.",
+    )
+
+    assert result.contradicted == []
+    assert result.passed
+
+
 def test_a_stated_opposite_gets_no_credit_and_costs_a_point() -> None:
     result = grade(
         ORDER,
@@ -138,6 +154,17 @@ def test_a_negated_phrasing_is_not_credit() -> None:
     assert result.verdict == "fail"
 
 
+def test_an_opposite_posed_as_a_condition_is_not_a_contradiction() -> None:
+    result = grade(
+        ORDER,
+        "If you copy everything first, any edit reinstalls the dependencies. So"
+        " copy requirements.txt first.",
+    )
+
+    assert result.points[2].covered
+    assert result.contradicted == []
+
+
 def test_a_negation_does_not_reach_past_its_own_verb() -> None:
     result = grade(
         SIZE,
@@ -173,11 +200,15 @@ def test_keyword_lists_are_told_from_terse_answers() -> None:
 
 
 def test_opposites_reverse_the_order_a_phrasing_states() -> None:
-    assert opposites("dependencies before code") == [
-        "code before dependencies",
-        "dependencies after code",
-        "code first",
-        "dependencies last",
+    assert opposites("install dependencies before the code") == [
+        "code before install dependencies",
+        "install dependencies after code",
+        "install dependencies last",
+    ]
+    assert opposites("pip install before copying") == [
+        "copying before pip install",
+        "pip install after copying",
+        "pip install last",
     ]
     assert opposites("copy the code last") == ["copy code first"]
     assert opposites("slim base") == []
@@ -236,15 +267,16 @@ def test_a_5000_character_answer_is_scored_in_well_under_50_ms(
 def test_the_scorer_agrees_with_the_interviewer_on_held_out_answers(
     library: Library,
 ) -> None:
+    answers = HELD_OUT + HELD_OUT_2
     disagreements = []
-    for judged in HELD_OUT:
+    for judged in answers:
         result = grade(library.cards[judged.card_id], judged.answer)
         if result.verdict != judged.verdict:
             disagreements.append((judged.card_id, judged.label, result.score))
 
-    agreed = len(HELD_OUT) - len(disagreements)
-    assert len(HELD_OUT) >= 40
-    assert agreed / len(HELD_OUT) >= 0.9, disagreements
+    agreed = len(answers) - len(disagreements)
+    assert len(answers) >= 60
+    assert agreed / len(answers) >= 0.9, disagreements
 
 
 def test_every_held_out_keyword_list_and_empty_answer_fails(library: Library) -> None:
@@ -283,4 +315,133 @@ def test_a_disagreement_is_described_for_the_deck_author() -> None:
         "decks/t.yaml, line 7 (card 'tiny'): example 1 (strong) is labelled pass "
         "but scored fail at 0.33, covering 1 of 3 points; missed: Use a multi-stage "
         "build; Keep files out with .dockerignore"
+    )
+
+
+# The command line
+
+
+def run_cli(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """Run ``sreflash ARGS`` as a user would: exit code, stdout, stderr."""
+    monkeypatch.setattr(sys, "argv", ["sreflash", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def test_grade_prints_the_score_points_and_suggested_rating(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run_cli(
+        ["grade", "q-reduce-size", "--answer", "slim, multistage, dockerignore"],
+        capsys,
+        monkeypatch,
+    )
+
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "q-reduce-size: 20%, fail (suggested rating: Again)"
+    assert "  covered       Use a multi-stage build so only runtime files ship" in lines
+    assert (
+        lines[-1] == "This reads as a bare list of keywords, so its score was halved."
+    )
+
+
+def test_grade_reads_a_file_and_prints_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = tmp_path / "answer.txt"
+    answer.write_text(LONG_STRONG, encoding="utf-8")
+
+    code, out, _ = run_cli(
+        ["grade", "q-instruction-order", "--answer-file", str(answer), "--json"],
+        capsys,
+        monkeypatch,
+    )
+
+    data = json.loads(out)
+    assert code == 0
+    assert (data["card_id"], data["verdict"], data["score"]) == (
+        "q-instruction-order",
+        "pass",
+        1.0,
+    )
+    assert len(data["covered"]) == 5
+    assert data["missed"] == []
+    assert data["points"][0]["covered"] is True
+
+
+def test_grade_errors_are_one_line_on_stderr(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run_cli(["grade", "no-such-card", "-a", "x"], capsys, monkeypatch)
+    assert (code, out) == (1, "")
+    assert err == "Error: no loaded deck has a card with id 'no-such-card'\n"
+
+    code, _, err = run_cli(["grade", "q-reduce-size"], capsys, monkeypatch)
+    assert code == 2
+    assert "give exactly one of --answer and --answer-file" in err
+
+
+def test_grading_a_card_without_key_points_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deck = tmp_path / "lab.yaml"
+    deck.write_text(
+        "format: 1\ndeck: {id: l, title: L}\ncards:\n"
+        "  - {id: l-bare, kind: lab, topic: t, prompt: Predict., answer: It is.,"
+        " lab: {lab: x, check: y}}\n",
+        encoding="utf-8",
+    )
+
+    code, out, err = run_cli(
+        ["--decks", str(deck), "grade", "l-bare", "-a", "x"], capsys, monkeypatch
+    )
+
+    assert (code, out) == (1, "")
+    assert err == "Error: card 'l-bare' has no key points to score against\n"
+
+
+def test_decks_check_reports_where_the_scorer_disagrees_with_a_label(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deck = tmp_path / "d.yaml"
+    deck.write_text(
+        """\
+format: 1
+deck: {id: d, title: D}
+cards:
+  - id: d-size
+    kind: concept
+    topic: image-size
+    prompt: How do you make an image smaller?
+    answer: Slim base and multi-stage.
+    key_points:
+      - text: Start from a slim base
+        accept: [slim base, alpine]
+      - text: Use a multi-stage build
+        accept: [multistage, builder stage]
+    examples:
+      - label: strong
+        verdict: pass
+        answer: Alpine as the base, and a multistage build so compilers stay out.
+      - {label: partial, verdict: pass, answer: "Use alpine as the base image."}
+""",
+        encoding="utf-8",
+    )
+
+    code, out, err = run_cli(["decks", "check", str(deck)], capsys, monkeypatch)
+
+    assert code == 0
+    assert out.splitlines() == [
+        "1 decks, 1 cards, 0 errors",
+        "scorer agrees with 1 of 2 labelled examples",
+    ]
+    assert err == (
+        f"warning: {deck}, line 4 (card 'd-size'): example 2 (partial) is labelled"
+        " pass but scored fail at 0.50, covering 1 of 2 points; missed: Use a"
+        " multi-stage build\n"
     )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from mockdeck import GOOD, MOCK_IDS, mock_context
+from mockdeck import GOOD, MOCK_IDS, mock_context, write_mock_deck
+from sreflash import paths
+from sreflash.cli import main
 from sreflash.clock import FrozenClock
-from sreflash.context import Context
+from sreflash.config import Settings
+from sreflash.context import Context, open_context
 from sreflash.mock import (
     MockError,
     MockOptions,
@@ -422,3 +426,83 @@ def test_an_unwritable_report_path_is_a_clear_error(
 
     with pytest.raises(MockError, match="cannot write the report"):
         write_report(_finished(mctx, clock), blocker / "mock.md")
+
+
+# The command line
+
+
+def run_cli(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """Run ``sreflash ARGS`` as a user would: exit code, stdout, stderr."""
+    monkeypatch.setattr(sys, "argv", ["sreflash", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def test_mock_history_lists_sessions_as_text_and_json(
+    tmp_path: Path,
+    clock: FrozenClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deck = write_mock_deck(tmp_path / "decks")
+    ctx = open_context(
+        db=paths.db_path(), decks=[deck], settings=Settings(), clock=clock, fuzz=False
+    )
+    save_report(ctx.study, _finished(ctx, clock))
+    ctx.close()
+
+    code, out, _ = run_cli(
+        ["--decks", str(deck), "mock", "history"], capsys, monkeypatch
+    )
+    assert code == 0
+    assert out.splitlines() == [
+        "  id  when (UTC)         passed  score  band",
+        "   1  2026-03-02 12:00      1/3    33%  not ready yet",
+        "",
+        "Trend: ▃  one session so far",
+    ]
+
+    code, out, _ = run_cli(["mock", "history", "--json"], capsys, monkeypatch)
+    assert code == 0
+    assert json.loads(out) == [
+        {
+            "id": 1,
+            "started_at": "2026-03-02T12:00:00+00:00",
+            "questions": 3,
+            "passed": 1,
+            "score": 0.333,
+            "band": "not ready yet",
+            "minutes": 2.0,
+            "deck": None,
+            "topic": None,
+            "scheduled": True,
+        }
+    ]
+
+
+def test_mock_history_says_so_when_there_is_none(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run_cli(["mock", "history"], capsys, monkeypatch)
+
+    assert code == 0
+    assert out == "No mock interview yet: `sreflash mock` starts one.\n"
+
+
+def test_mock_refuses_a_bad_deck_or_topic_before_opening_the_tui(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run_cli(["mock", "--topic", "cooking"], capsys, monkeypatch)
+    assert (code, out) == (1, "")
+    assert err == ("Error: topic 'cooking' holds no question with key points to ask\n")
+
+    code, _, err = run_cli(["mock", "--deck", "nope"], capsys, monkeypatch)
+    assert (code, err) == (1, "Error: no loaded deck has the id 'nope'\n")
+
+    code, _, err = run_cli(["mock", "--minutes", "0"], capsys, monkeypatch)
+    assert code == 2
+    assert "Invalid value for '--minutes'" in err

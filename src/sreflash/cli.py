@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from sreflash import __version__, cli_data, paths
+from sreflash import __version__, cli_data, cli_mock, paths
 from sreflash.config import allowed, describe
 from sreflash.context import Context, deck_dirs, open_context
 from sreflash.decks import Library, load_library
@@ -117,7 +117,8 @@ def decks() -> None:
 def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
     """Validate deck files (default: every deck sreflash loads).
 
-    Exits 0 when all is well and 1 when any deck has a problem.
+    Exits 0 when all is well and 1 when any deck has a problem. Labelled example
+    answers are run through the scorer; where it disagrees, a warning says so.
     """
     for target in targets:
         if not target.exists():
@@ -129,6 +130,7 @@ def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
     click.echo(
         f"{len(library.decks)} decks, {cards} cards, {len(library.errors)} errors"
     )
+    cli_mock.check_deck_examples(library)
     if library.errors:
         sys.exit(EXIT_ERROR)
 
@@ -217,6 +219,8 @@ cli.add_command(cli_data.cards)
 cli.add_command(cli_data.export)
 cli.add_command(cli_data.import_group)
 cli.add_command(cli_data.backup)
+cli.add_command(cli_mock.mock)
+cli.add_command(cli_mock.grade_command)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from sreflash.decks import Card, Example, KeyPoint
+from sreflash.errors import SreflashError
 from sreflash.scheduling import Rating
 
 
@@ -75,7 +76,9 @@ _NEGATIONS = _set(
 
 # Words that join two ideas: a negation stops at them, and keyword lists lack them.
 _CLAUSE_WORDS = _set("and but so because since then which while whereas otherwise or")
-_SKIP = _STOP | _CLAUSE_WORDS
+# Words that open a clause posing a case rather than asserting it.
+_CONDITIONS = _set("if unless suppose whenever")
+_SKIP = _STOP | _CLAUSE_WORDS | _CONDITIONS
 _EXPLAINING = _set("because since so which means therefore otherwise thus why when if")
 
 # Everyday equivalents, as plain words: each side is stemmed before use.
@@ -138,6 +141,12 @@ _FILE_SUFFIX = re.compile(r"\.(txt|py|pyc|yaml|yml|json|toml|cfg|ini|pem|md|sh)$
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n(?=\s*[-*•])")
 _WORD = re.compile(r"[a-z0-9_*.\-+:/']+")
 _LIST_SPLIT = re.compile(r"[,;\n/|•·]+|\s-\s")
+
+
+class GradingError(SreflashError):
+    """An answer cannot be scored, such as against a card without key points."""
+
+    title = "Scoring"
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +320,7 @@ class _Answer:
         self.sentence: list[int] = []
         self.clause: list[int] = []
         self.negated: list[bool] = []
+        self.posed: list[bool] = []
         self.by_key: dict[str, list[int]] = {}
         self.joined: dict[str, list[int]] = {}
         self._found: dict[_Token, list[tuple[int, int]]] = {}
@@ -330,12 +340,14 @@ class _Answer:
 
     def _add_sentence(self, number: int, sentence: str) -> None:
         reach = 0
+        posed = False
         clause = len(self.clause) and self.clause[-1] + 1
         for raw, clause_ends in words(sentence):
             self.words.append(raw)
-            if raw in _CLAUSE_WORDS:
+            if raw in _CLAUSE_WORDS or raw in _CONDITIONS:
                 reach = 0
                 clause += 1
+                posed = raw in _CONDITIONS
             if raw in _SKIP:
                 continue
             token = _token(raw)
@@ -343,10 +355,12 @@ class _Answer:
             self.sentence.append(number)
             self.clause.append(clause)
             self.negated.append(reach > 0 and token.key != _NOT)
+            self.posed.append(posed)
             light = reach and token.key in _LIGHT_VERBS
             reach = 1 if token.key == _NOT or light else 0
             if clause_ends:
                 reach = 0
+                posed = False
                 clause += 1
 
     def spans(self, token: _Token) -> list[tuple[int, int]]:
@@ -405,9 +419,9 @@ def _phrase(text: str, *, reject: bool = False) -> _Phrase:
 def opposites(phrase: str) -> list[str]:
     """Phrasings that state the reverse of an order ``phrase`` gives.
 
-    "dependencies before code" gives "code before dependencies", "dependencies
-    after code", "code first" and "dependencies last"; "copy the code last" gives
-    "copy the code first".
+    "install dependencies before the code" gives "code before install
+    dependencies", "install dependencies after code" and "install dependencies
+    last"; "copy the code last" gives "copy the code first".
     """
     raw = [w for w, _ in words(phrase) if w not in _STOP]
     found: list[str] = []
@@ -417,8 +431,10 @@ def opposites(phrase: str) -> list[str]:
             early, late = (left, right) if word == "before" else (right, left)
             found.append(" ".join([*right, word, *left]))
             found.append(" ".join([*left, _ORDER_WORDS[word], *right]))
-            found.append(" ".join([*late, "first"]))
-            found.append(" ".join([*early, "last"]))
+            # A lone word says too little: "pip install before copying" must not
+            # make "copy requirements.txt first" an opposite.
+            found += [" ".join([*late, "first"])] * (len(late) > 1)
+            found += [" ".join([*early, "last"])] * (len(early) > 1)
             break
     if not found and any(w in ("first", "last") for w in raw) and len(raw) > 1:
         found.append(" ".join(_ORDER_WORDS.get(w, w) for w in raw))
@@ -435,10 +451,13 @@ class _Point:
     reject: tuple[_Phrase, ...] = field(default=())
 
     def judge(self, answer: _Answer) -> PointResult:
+        # An opposite only counts when asserted: "if you copy the code first, every
+        # edit reinstalls" explains the point rather than denying it.
         for phrase in self.reject:
             hit = _find(phrase, answer)
-            if hit is not None and not _negated(phrase, answer, hit):
-                return PointResult(self.point, False, True, phrase.text)
+            if hit is None or answer.posed[hit] or _negated(phrase, answer, hit):
+                continue
+            return PointResult(self.point, False, True, phrase.text)
 
         negated: _Phrase | None = None
         for phrase in (self.text, *self.accept):
@@ -449,7 +468,8 @@ class _Point:
                 continue
             if not _negated(phrase, answer, hit):
                 return PointResult(self.point, True, False, phrase.text)
-            negated = negated or phrase
+            if not answer.posed[hit]:
+                negated = negated or phrase
         if negated is not None:
             return PointResult(self.point, False, True, f"not {negated.text}")
         return PointResult(self.point, False)
