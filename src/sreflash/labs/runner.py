@@ -233,10 +233,12 @@ class _Run:
         dockerfile = self.work / self.lab.dockerfile
         ignore = self.work / ".dockerignore"
         self.subject.dockerfile = parse_dockerfile(
-            dockerfile.read_text(encoding="utf-8")
+            dockerfile.read_text(encoding="utf-8", errors="replace")
         )
         self.subject.dockerignore = (
-            ignore.read_text(encoding="utf-8") if ignore.is_file() else None
+            ignore.read_text(encoding="utf-8", errors="replace")
+            if ignore.is_file()
+            else None
         )
 
     # Actions
@@ -245,10 +247,7 @@ class _Run:
         engine = self.subject.engine
         if engine is None or step.action == "inspect":
             return
-        if self.mode == "check":
-            self._act_on_existing(step, engine)
-            return
-        action = {
+        actions = {
             "build": self._build,
             "rebuild": self._rebuild,
             "edit-code": self._edit_code,
@@ -256,9 +255,12 @@ class _Run:
             "build-phase1": self._build_phase1,
             "run": self._start,
             "tag": self._tag,
-        }[step.action]
+        }
         try:
-            action(engine)
+            if self.mode == "check":
+                self._act_on_existing(step, engine)
+            else:
+                actions[step.action](engine)
         except (DockerException, requests.exceptions.RequestException) as error:
             # The engine went away mid-run: what follows cannot be checked.
             log.warning("step %s: engine error %r", step.id, error)
