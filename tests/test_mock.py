@@ -13,6 +13,7 @@ import pytest
 
 from mockdeck import GOOD, MOCK_IDS, mock_context, write_mock_deck
 from sreflash import paths
+from sreflash.app import SreflashApp
 from sreflash.cli import main
 from sreflash.clock import FrozenClock
 from sreflash.config import Settings
@@ -506,3 +507,35 @@ def test_mock_refuses_a_bad_deck_or_topic_before_opening_the_tui(
     code, _, err = run_cli(["mock", "--minutes", "0"], capsys, monkeypatch)
     assert code == 2
     assert "Invalid value for '--minutes'" in err
+
+
+def test_mock_opens_the_tui_with_the_options_given(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[MockOptions | None] = []
+
+    def fake_run(app: SreflashApp) -> None:
+        assert app.start == "mock"
+        started.append(app.start_mock_options)
+
+    monkeypatch.setattr(SreflashApp, "run", fake_run)
+    report = tmp_path / "r.md"
+    args = ["mock", "-n", "3", "-m", "1.5", "--topic", "security", "--seed", "4"]
+
+    code, _, _ = run_cli(
+        [*args, "--no-schedule", "--report", str(report)], capsys, monkeypatch
+    )
+    code_default, _, _ = run_cli(["mock"], capsys, monkeypatch)
+
+    assert (code, code_default) == (0, 0)
+    assert started[0] == MockOptions(
+        questions=3,
+        minutes=1.5,
+        topic="security",
+        seed=4,
+        schedule=False,
+        report_path=report,
+    )
+    assert started[1] == MockOptions(questions=6, minutes=3.0)

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from sreflash.app import SreflashApp
 
 
+# Room left for the prompt so the table fits 80 columns.
+PROMPT_WIDTH = 34
+
+
 def default_report_path(report: MockReport) -> Path:
     """Where the report key writes when no ``--report`` file was given."""
     stamp = report.started_at.strftime("%Y%m%d-%H%M%S")
@@ -176,8 +180,8 @@ class MockReportScreen(Screen[None]):
 
 def _cells(answer: Answer) -> tuple[str, ...]:
     prompt = " ".join(answer.card.prompt.split())
-    if len(prompt) > 48:
-        prompt = prompt[:47] + "…"
+    if len(prompt) > PROMPT_WIDTH:
+        prompt = prompt[: PROMPT_WIDTH - 1] + "…"
     verdict = answer.verdict + (" (you)" if answer.overruled else "")
     time = describe_seconds(answer.seconds)
     if answer.skipped:
