@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -539,3 +540,16 @@ def test_mock_opens_the_tui_with_the_options_given(
         report_path=report,
     )
     assert started[1] == MockOptions(questions=6, minutes=3.0)
+
+
+def test_the_mock_and_grading_core_never_import_textual() -> None:
+    code = (
+        "import sys, sreflash.mock, sreflash.grading, sreflash.cli_mock;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert done.stdout.strip() == "[]"
