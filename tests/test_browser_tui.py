@@ -13,6 +13,7 @@ from sreflash.context import Context
 from sreflash.scheduling import Rating
 from sreflash.screens.browser import BrowserScreen
 from sreflash.screens.home import HomeScreen
+from sreflash.store import CardRow
 
 SIZE = (120, 40)
 END_OF_DAY = datetime(2026, 3, 3, 4, 0, tzinfo=UTC).isoformat()
@@ -62,6 +63,10 @@ def test_search_by_state(context: Context) -> None:
     assert [f.card.id for f in search(study, "is:due")] == [card.id]
     assert [f.card.id for f in search(study, "is:suspended")] == [other]
     assert len(search(study, "is:new")) == len(context.library.cards) - 1
+    leech = list(context.library.iter_cards())[5].id
+    with context.store.transaction():
+        context.store.put_card(CardRow(leech, "docker-image-design", 2, leech=1))
+    assert [f.card.id for f in search(study, "is:leech")] == [leech]
     with pytest.raises(SearchError, match="is:nope is not a state"):
         parse_query("is:nope")
 
