@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sreflash.decks import Card
 from sreflash.errors import SreflashError, UnknownCardError
-from sreflash.scheduling import CardState
+from sreflash.scheduling import RATING_NAMES, CardState, Rating, format_interval
 from sreflash.store import CardRow, ReviewRow, iso, parse_iso
 from sreflash.study import Study
 
@@ -191,3 +191,36 @@ def due_text(row: CardRow | None) -> str:
     if row is None or row.due is None:
         return "not yet scheduled (new)"
     return parse_iso(row.due).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def info_lines(info: CardInfo) -> list[str]:
+    """A card's info as plain text."""
+    row = info.row
+    lines = [
+        f"{info.card.id}  ({info.card.deck_id}, topic {info.card.topic})",
+        info.card.prompt,
+        f"State: {info.found.state}  ({', '.join(sorted(info.found.states))})",
+        f"Next due: {due_text(row)}",
+    ]
+    if row is not None and row.stability is not None:
+        recall = info.retrievability
+        lines.append(
+            f"Stability: {row.stability:.1f} days  Difficulty: "
+            f"{row.difficulty or 0:.1f} / 10  Recall now: "
+            + ("-" if recall is None else f"{recall:.0%}")
+        )
+    lines.append(
+        f"Reviews: {row.reps if row else 0}  Lapses: {row.lapses if row else 0}"
+    )
+    if row is not None and row.flag:
+        lines.append(f"Flag: {FLAGS.get(row.flag, str(row.flag))}")
+    if info.history:
+        lines.append("History:")
+        for r in info.history:
+            interval = format_interval(timedelta(days=r.new_interval_days))
+            lines.append(
+                f"  {r.reviewed_at[:16].replace('T', ' ')}  "
+                f"{RATING_NAMES[Rating(r.rating)]:5}  next in {interval:>5}  "
+                f"{r.duration_ms / 1000:.0f} s  {r.source}"
+            )
+    return lines

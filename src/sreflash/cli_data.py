@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from sreflash import paths
-from sreflash.browse import FLAGS, CardInfo, card_info, due_text, search
+from sreflash.browse import FLAGS, CardInfo, card_info, info_lines, search
 from sreflash.errors import SreflashError
 from sreflash.importing import import_csv
-from sreflash.scheduling import RATING_NAMES, Rating, format_interval
+from sreflash.scheduling import RATING_NAMES, Rating
 from sreflash.stats import Stats, compute_stats
 from sreflash.store import backup_to
 
@@ -213,38 +212,6 @@ def info_json(info: CardInfo) -> dict[str, Any]:
             for r in info.history
         ],
     }
-
-
-def info_lines(info: CardInfo) -> list[str]:
-    """A card's info as plain text."""
-    row = info.row
-    lines = [
-        f"{info.card.id}  ({info.card.deck_id}, topic {info.card.topic})",
-        _short(info.card.prompt, 200),
-        f"State: {info.found.state}  ({', '.join(sorted(info.found.states))})",
-        f"Next due: {due_text(row)}",
-    ]
-    if row is not None and row.stability is not None:
-        lines.append(
-            f"Stability: {row.stability:.1f} days  Difficulty: "
-            f"{row.difficulty or 0:.1f} / 10  Recall now: "
-            f"{_percent(info.retrievability)}"
-        )
-    lines.append(
-        f"Reviews: {row.reps if row else 0}  Lapses: {row.lapses if row else 0}"
-    )
-    if row is not None and row.flag:
-        lines.append(f"Flag: {FLAGS.get(row.flag, str(row.flag))}")
-    if info.history:
-        lines.append("History:")
-        for r in info.history:
-            interval = format_interval(timedelta(days=r.new_interval_days))
-            lines.append(
-                f"  {r.reviewed_at[:16].replace('T', ' ')}  "
-                f"{RATING_NAMES[Rating(r.rating)]:5}  next in {interval:>5}  "
-                f"{r.duration_ms / 1000:.0f} s  {r.source}"
-            )
-    return lines
 
 
 def _each(card_ids: tuple[str, ...], action: str) -> None:
