@@ -14,7 +14,7 @@ import docker
 import pytest
 
 from sreflash.errors import DockerUnavailableError
-from sreflash.labs.engine import LABEL, RUN_LABEL, Engine, connect
+from sreflash.labs.engine import OWNER_LABEL, RUN_LABEL, Engine, connect, this_process
 
 BASE_IMAGE = "python:3.11-slim"
 REQUIRE_DOCKER = os.environ.get("SREFLASH_REQUIRE_DOCKER") == "1"
@@ -54,8 +54,10 @@ def _engine_for_docker_tests(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _labelled(client: docker.DockerClient) -> set[str]:
-    containers = client.containers.list(all=True, filters={"label": LABEL})
-    images = client.images.list(all=True, filters={"label": LABEL})
+    # Only this process's objects: another test run may share the engine.
+    mine = {"label": f"{OWNER_LABEL}={this_process()}"}
+    containers = client.containers.list(all=True, filters=mine)
+    images = client.images.list(all=True, filters=mine)
     return {f"container {c.id[:12]}" for c in containers} | {
         f"image {i.id[7:19]}" for i in images
     }

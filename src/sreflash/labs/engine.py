@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 LABEL = "io.sreflash.lab"
 RUN_LABEL = "io.sreflash.run"
+# host:pid of the process that made it, so `lab clean` spares live runs.
+OWNER_LABEL = "io.sreflash.owner"
 BUILD_TIMEOUT = 1800
 CLIENT_TIMEOUT = 120
 COMMAND_TIMEOUT = 30
@@ -125,10 +127,13 @@ class CommandResult:
 class Engine:
     """One run's view of the engine: builds, containers and their cleanup."""
 
-    def __init__(self, client: docker.DockerClient, lab_id: str = "lab") -> None:
+    def __init__(
+        self, client: docker.DockerClient, lab_id: str = "lab", *, owner: str = ""
+    ) -> None:
         self.client = client
         self.token = secrets.token_hex(4)
-        self.labels = {LABEL: lab_id, RUN_LABEL: self.token}
+        self.owner = owner or this_process()
+        self.labels = {LABEL: lab_id, RUN_LABEL: self.token, OWNER_LABEL: self.owner}
         self._produced: list[str] = []
         self._containers: list[str] = []
 
@@ -347,14 +352,37 @@ class Engine:
         return removed
 
 
+def this_process() -> str:
+    """The owner label value of objects this process creates."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str) -> bool:
+    host, _, pid = owner.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True
+
+
 def clean_all(client: docker.DockerClient) -> int:
-    """Remove every sreflash container and labelled image left on the engine."""
+    """Remove the sreflash containers and images left by runs no longer alive.
+
+    A run still going in another process on this machine keeps its objects.
+    """
     removed = 0
     for container in client.containers.list(all=True, filters={"label": LABEL}):
-        container.remove(force=True, v=True)
-        removed += 1
+        if not _owner_alive(container.labels.get(OWNER_LABEL, "")):
+            container.remove(force=True, v=True)
+            removed += 1
     for image in client.images.list(all=True, filters={"label": LABEL}):
-        removed += _remove_image(client, image.id)
+        if not _owner_alive((image.labels or {}).get(OWNER_LABEL, "")):
+            removed += _remove_image(client, image.id)
     return removed
 
 
