@@ -335,7 +335,7 @@ def test_decks_check_exits_zero_on_good_decks(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["decks", "check", str(deck)])
 
     assert result.exit_code == 0, result.output
-    assert "1 decks, 2 cards, 0 errors" in result.output
+    assert "1 deck, 2 cards, 0 errors" in result.output
 
 
 def test_decks_check_exits_one_and_names_the_fault(tmp_path: Path) -> None:

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import io
+import sqlite3
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
+from rich.console import Console
 from textual.widgets import Button, DataTable, Static, TextArea
 
 from sreflash.app import SreflashApp
 from sreflash.clock import FrozenClock
 from sreflash.config import Settings
-from sreflash.context import open_context
+from sreflash.context import Context, open_context
 from sreflash.screens.drill import DrillScreen
 from sreflash.screens.help import HelpScreen
 from sreflash.screens.home import HomeScreen
+from sreflash.scheduling import Rating
 from sreflash.screens.summary import SummaryScreen
 
 SIZE = (80, 24)
 
 
 def text_of(app: SreflashApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """What a Static shows, as plain text, whatever it holds (markup, Rich objects)."""
+    widget = app.screen.query_one(selector, Static)
+    console = Console(width=120, file=io.StringIO(), record=True)
+    console.print(widget.content, markup=widget._render_markup)
+    return console.export_text()
 
 
 def drill(app: SreflashApp) -> DrillScreen:
@@ -105,7 +115,7 @@ async def test_home_lists_each_deck_with_todays_counts(
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#decks", DataTable)
         total = len([c for c in context.library.iter_cards() if c.kind != "lab"])
-        assert table.get_row("docker-image-design") == [
+        assert [str(cell) for cell in table.get_row("docker-image-design")] == [
             "Docker: image design and best practices",
             "10",
             "0",
@@ -118,7 +128,10 @@ async def test_home_lists_each_deck_with_todays_counts(
         assert isinstance(app.screen, DrillScreen)
         await pilot.press("space", "3", "q", "enter")
         assert isinstance(app.screen, HomeScreen)
-        assert table.get_row("docker-image-design")[1:3] == ["9", "1"]
+        assert [str(c) for c in table.get_row("docker-image-design")[1:3]] == [
+            "9",
+            "1",
+        ]
     context.close()
 
 
@@ -194,3 +207,112 @@ async def test_an_empty_queue_goes_straight_to_the_summary(
         assert isinstance(app.screen, SummaryScreen)
         assert "No card is scheduled yet." in text_of(app, "#summary-text")
     context.close()
+
+
+MARKUP_DECK = """\
+format: 1
+deck: {id: marked, title: "oops [/bold] closing [red]x"}
+cards:
+  - {id: m1, kind: concept, topic: t, prompt: "see [/bold] here", answer: "[b]a",
+     key_points: ["[/red] point"]}
+"""
+
+
+async def test_markup_like_text_in_decks_and_errors_shows_literally(
+    tmp_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "marked.yaml").write_text(MARKUP_DECK)
+    (decks / "broken.yaml").write_text(
+        "format: 1\ndeck: {id: x, title: X}\ncards:\n  - {id: '[/bold]'}\n"
+    )
+    context = open_context(
+        db=tmp_path / "s.db", decks=[decks], settings=settings, clock=clock
+    )
+    app = SreflashApp(context)
+
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#decks", DataTable)
+        assert str(table.get_row("marked")[0]) == "oops [/bold] closing [red]x"
+        assert "card '[/bold]'" in text_of(app, "#home-notes")
+        table.move_cursor(row=table.get_row_index("marked"))
+        await pilot.press("enter")
+        assert drill(app).card is not None
+        await pilot.press("space")
+        assert "see [/bold] here" in text_of(app, "#prompt")
+        assert "[/red] point" in text_of(app, "#key-points")
+    assert app.return_code in (None, 0)
+    context.close()
+
+
+async def test_the_first_card_hides_the_answer_until_revealed(
+    context: Context,
+) -> None:
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.screen.query_one("#answer-view").display
+        assert not app.screen.query_one("#ratings").display
+        await pilot.press("space")
+        assert app.screen.query_one("#answer-view").display
+        assert not app.screen.query_one("#answer-box").display  # nothing typed
+
+
+async def test_undo_never_takes_back_another_windows_rating(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    mine = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    other = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    app = SreflashApp(mine, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        card = drill(app).card
+        assert card is not None
+        await pilot.press("space", "3")
+        other.study.rate(card, Rating.Again)  # the same card, in another window
+        await pilot.press("u")
+
+    ratings = other.store.db.execute("SELECT rating FROM review_log ORDER BY id")
+    assert ratings.fetchall() == [(3,), (1,)]  # both kept: nothing was lost
+    mine.close()
+    other.close()
+
+
+async def test_a_locked_database_is_reported_and_nothing_crashes(
+    db_path: Path, clock: FrozenClock
+) -> None:
+    context = open_context(
+        db=db_path, settings=Settings(timezone="UTC"), clock=clock, fuzz=False
+    )
+    context.store.db.execute("PRAGMA busy_timeout = 50")
+    app = SreflashApp(context, start="drill")
+    locker = sqlite3.connect(db_path)
+
+    async with app.run_test(size=SIZE) as pilot:
+        card = drill(app).card
+        locker.execute("BEGIN EXCLUSIVE")
+        await pilot.press("s")
+        await pilot.press("space", "3")
+        assert drill(app).card == card  # still on screen: nothing was saved
+        locker.rollback()
+        await pilot.press("3")
+        assert drill(app).card != card
+    assert app.return_code in (None, 0)
+    assert context.store.card_row(card.id if card else "") is not None
+    locker.close()
+    context.close()
+
+
+def test_the_tui_refuses_to_draw_into_a_pipe(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sreflash", "drill"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: the sreflash screens need a terminal")

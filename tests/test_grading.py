@@ -437,7 +437,7 @@ cards:
 
     assert code == 0
     assert out.splitlines() == [
-        "1 decks, 1 cards, 0 errors",
+        "1 deck, 1 card, 0 errors",
         "scorer agrees with 1 of 2 labelled examples",
     ]
     assert err == (

@@ -51,11 +51,19 @@ class SreflashApp(App[None]):
             self.start_mock(self.start_mock_options)
         for error in self.context.library.errors:
             self.notify(
-                str(error), title="Deck skipped", severity="warning", timeout=10
+                str(error),
+                title="Deck skipped",
+                severity="warning",
+                timeout=10,
+                markup=False,
             )
         for problem in self.context.problems:
             self.notify(
-                str(problem), title=problem.title, severity="warning", timeout=10
+                str(problem),
+                title=problem.title,
+                severity="warning",
+                timeout=10,
+                markup=False,
             )
 
     def start_drill(self, deck_id: str | None = None) -> None:
@@ -82,4 +90,11 @@ class SreflashApp(App[None]):
 
     def report(self, error: SreflashError) -> None:
         """Show a user-facing error without stopping the app."""
-        self.notify(error.message, title=error.title, severity="error", timeout=10)
+        # Messages quote decks and settings, so brackets in them are text, not markup.
+        self.notify(
+            error.message,
+            title=error.title,
+            severity="error",
+            timeout=10,
+            markup=False,
+        )

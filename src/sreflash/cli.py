@@ -10,7 +10,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from sreflash.config import allowed, describe
 from sreflash.context import Context, deck_dirs, open_context
 from sreflash.decks import Library, load_library
 from sreflash.errors import SreflashError
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 EXIT_ERROR = 1
 
@@ -89,10 +92,27 @@ def cli(ctx: click.Context, db: Path | None, deck_paths: tuple[Path, ...]) -> No
 def _run_tui(options: Options, *, screen: str, deck_id: str | None = None) -> None:
     from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
 
+    require_terminal()
     context = options.context()
     if deck_id is not None and context.library.deck(deck_id) is None:
         raise SreflashError(f"no loaded deck has the id {deck_id!r}")
-    SreflashApp(context, start=screen, deck_id=deck_id).run()
+    run_app(SreflashApp(context, start=screen, deck_id=deck_id))
+
+
+def run_app(app: App[None]) -> None:
+    """Run the TUI; exit non-zero when it stopped on an unexpected error."""
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
+def require_terminal() -> None:
+    """Refuse to draw the TUI into a pipe or file, where it would never end."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise SreflashError(
+            "the sreflash screens need a terminal; for scripts, use the commands "
+            "listed by `sreflash --help`"
+        )
 
 
 @cli.command()
@@ -128,7 +148,8 @@ def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
         click.echo(f"error: {error}", err=True)
     cards = sum(len(d.cards) for d in library.decks)
     click.echo(
-        f"{len(library.decks)} decks, {cards} cards, {len(library.errors)} errors"
+        f"{_count(len(library.decks), 'deck')}, {_count(cards, 'card')}, "
+        f"{_count(len(library.errors), 'error')}"
     )
     cli_mock.check_deck_examples(library)
     if library.errors:
@@ -148,6 +169,10 @@ def decks_list(options: Options, as_json: bool) -> None:
             click.echo(f"{deck.id:28} {len(deck.cards):5} cards  {deck.title}")
     for error in library.errors:
         click.echo(f"skipped: {error}", err=True)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _decks_json(library: Library) -> list[dict[str, Any]]:

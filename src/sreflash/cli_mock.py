@@ -78,7 +78,9 @@ def mock(
     if ctx.invoked_subcommand is not None:
         return
     from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
+    from sreflash.cli import require_terminal, run_app
 
+    require_terminal()
     context = _options().context()
     settings = context.settings
     options = MockOptions(
@@ -92,7 +94,7 @@ def mock(
     )
     options.check()
     candidates(context.study, options)  # a bad deck or topic fails here, not in the TUI
-    SreflashApp(context, start="mock", mock=options).run()
+    run_app(SreflashApp(context, start="mock", mock=options))
 
 
 @mock.command("history")

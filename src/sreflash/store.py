@@ -375,14 +375,33 @@ class Store:
         row = cursor.fetchone()
         return None if row is None else _review_row(cursor, row)
 
-    def undo_review(self, review: ReviewRow) -> None:
-        """Remove a log entry and restore the card to its state before it."""
+    def review(self, review_id: int) -> ReviewRow | None:
+        """One log entry by its id."""
+        cursor = self.db.execute("SELECT * FROM review_log WHERE id = ?", [review_id])
+        row = cursor.fetchone()
+        return None if row is None else _review_row(cursor, row)
+
+    def undo_review(self, review: ReviewRow) -> bool:
+        """Remove a log entry and restore the card to its state before it.
+
+        Only the card's newest entry can be undone: when another window has rated
+        the card since, restoring the older state would erase that rating, so
+        nothing changes and False is returned.
+        """
         with self.transaction():
-            self.db.execute("DELETE FROM review_log WHERE id = ?", [review.id])
+            # One statement checks and deletes, so no other writer can slip between.
+            deleted = self.db.execute(
+                "DELETE FROM review_log WHERE id = ? AND id = "
+                "(SELECT MAX(id) FROM review_log WHERE card_id = ?)",
+                [review.id, review.card_id],
+            ).rowcount
+            if not deleted:
+                return False
             if review.state_before is None:
                 self.delete_card(review.card_id)
             else:
                 self.put_card(CardRow(**json.loads(review.state_before)))
+        return True
 
     def reviews(self, card_id: str) -> list[ReviewRow]:
         """A card's review history, oldest first."""

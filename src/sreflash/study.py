@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sreflash.clock import Clock
 from sreflash.config import Settings
 from sreflash.decks import Card, Library
-from sreflash.errors import UnknownCardError
+from sreflash.errors import SreflashError, UnknownCardError
 from sreflash.scheduling import (
     CardState,
     Rating,
@@ -31,6 +31,12 @@ LEECH_TAG = "leech"
 
 # A card id to its card when it may be shown now, else None.
 _CardFilter = Callable[[str], "Card | None"]
+
+
+class UndoError(SreflashError):
+    """A rating cannot be taken back."""
+
+    title = "Cannot undo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,16 +316,32 @@ class Study:
         self.seen.add(card.id)
         return Rated(card, rating, after, review_id, became_leech)
 
-    def undo(self, source: str | None = None) -> Card | None:
-        """Take back the newest rating; returns its card (None if nothing to undo)."""
-        last = self.store.last_review(source)
-        if last is None:
+    def undo(self, review_id: int | None = None) -> Card | None:
+        """Take back a rating; returns its card, or None when there is none.
+
+        Args:
+            review_id: the rating to take back (a drill passes the ids it wrote, so
+                it never undoes another window's rating); the newest if None.
+
+        Raises:
+            UndoError: when the card has been rated again since, elsewhere.
+        """
+        review = (
+            self.store.last_review()
+            if review_id is None
+            else self.store.review(review_id)
+        )
+        if review is None:
             return None
-        self.store.undo_review(last)
-        restored = self.store.card_row(last.card_id)
+        if not self.store.undo_review(review):
+            raise UndoError(
+                f"cannot undo the rating of {review.card_id!r}: the card was rated "
+                "again since, in another window"
+            )
+        restored = self.store.card_row(review.card_id)
         if restored is None or restored.state == CardState.NEW:
-            self.seen.discard(last.card_id)
-        return self.library.cards.get(last.card_id)
+            self.seen.discard(review.card_id)
+        return self.library.cards.get(review.card_id)
 
     # Card management
 

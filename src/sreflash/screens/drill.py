@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.console import Group
 from rich.markdown import Markdown
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -57,19 +60,33 @@ class DrillScreen(Screen[None]):
         Binding("space", "reveal", "Reveal", key_display="␣"),
         Binding("ctrl+r", "reveal", "Reveal", show=False, priority=True),
         Binding("t", "type_answer", "Type answer"),
-        Binding("1", "rate(1)", "Again…Easy", key_display="1-4"),
+        Binding("1", "rate(1)", "Rate", key_display="1-4"),
         Binding("2", "rate(2)", "Hard", show=False),
         Binding("3", "rate(3)", "Good", show=False),
         Binding("4", "rate(4)", "Easy", show=False),
-        Binding("enter", "accept", "Accept suggestion", show=False),
+        Binding("enter", "accept", "Accept", key_display="⏎"),
         Binding("u", "undo", "Undo"),
         Binding("s", "suspend", "Suspend"),
         Binding("b", "bury", "Bury"),
-        Binding("escape", "leave", "Leave box / finish", show=False),
+        Binding("escape", "leave", "Leave the answer box", show=False),
         Binding("q", "finish", "Finish"),
     ]
 
-    stage: reactive[str] = reactive("prompt", init=False)
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("space", "Reveal the answer (ctrl+r from the answer box)"),
+        ("t", "Type an answer; esc leaves the box"),
+        ("1", "Again: you could not answer"),
+        ("2", "Hard: recalled, with real effort"),
+        ("3", "Good: recalled"),
+        ("4", "Easy: trivial"),
+        ("enter", "Accept the suggested rating"),
+        ("u", "Undo this session's last rating"),
+        ("s", "Suspend the card"),
+        ("b", "Bury the card until tomorrow"),
+        ("q", "Finish: the session summary"),
+    ]
+
+    stage: reactive[str] = reactive("prompt", init=False, always_update=True)
     """``prompt`` before the reveal, ``answer`` after it, ``done`` at the end."""
 
     class CardRated(Message):
@@ -87,6 +104,8 @@ class DrillScreen(Screen[None]):
         self.grade: Grade | None = None
         self.intervals: dict[Rating, timedelta] = {}
         self.tally = DrillTally()
+        self.written: list[int] = []
+        """Ids of the review-log entries this session wrote, oldest first."""
         self.shown_at = time.monotonic()
 
     @property
@@ -104,10 +123,11 @@ class DrillScreen(Screen[None]):
             yield Static(id="prompt")
             yield TextArea(id="answer-box", soft_wrap=True, show_line_numbers=False)
             with Vertical(id="answer-view"):
+                # The verdict first: at 80x24 it must show without scrolling.
+                yield Static(id="suggestion")
+                yield Static(id="key-points")
                 yield Static("Model answer", classes="section-title")
                 yield Static(id="model-answer")
-                yield Static(id="key-points")
-                yield Static(id="suggestion")
         with Horizontal(id="ratings"):
             for rating in Rating:
                 button = Button(
@@ -122,7 +142,9 @@ class DrillScreen(Screen[None]):
 
     def on_mount(self) -> None:
         box = self.query_one("#answer-box", TextArea)
-        box.placeholder = "Type your answer (optional). Ctrl+R reveals; Esc leaves the box."
+        box.placeholder = (
+            "Type your answer (optional). Ctrl+R reveals; Esc leaves the box."
+        )
         self._lab_notice()
         self.show_next()
 
@@ -146,6 +168,7 @@ class DrillScreen(Screen[None]):
         self.query_one("#prompt", Static).update(Markdown(card.prompt))
         box = self.query_one("#answer-box", TextArea)
         box.clear()
+        box.display = True
         self.query_one("#card", VerticalScroll).focus()
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.stage = "prompt"
@@ -167,7 +190,7 @@ class DrillScreen(Screen[None]):
         notice = self.query_one("#drill-notice", Static)
         if labs:
             notice.update(
-                f"{len(labs)} lab cards left out: `sreflash lab run` checks them "
+                f"{len(labs)} lab cards left out: sreflash lab run checks them "
                 "on Docker."
             )
         notice.display = bool(labs)
@@ -180,8 +203,10 @@ class DrillScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reveal", "type_answer"):
             return self.stage == "prompt"
-        if action in ("rate", "accept"):
+        if action == "rate":
             return self.stage == "answer"
+        if action == "accept":
+            return self.stage == "answer" and self.grade is not None
         if action in ("suspend", "bury"):
             return self.card is not None and self.stage != "done"
         return True
@@ -193,18 +218,18 @@ class DrillScreen(Screen[None]):
         self.query_one("#answer-box", TextArea).focus()
 
     def action_leave(self) -> None:
-        """Leave the answer box, or finish when not in it."""
+        """Leave the answer box (finishing is ``q``, so Esc twice never ends it)."""
         if isinstance(self.focused, TextArea):
             self.query_one("#card", VerticalScroll).focus()
-        else:
-            self.action_finish()
 
     def action_reveal(self) -> None:
         """Show the model answer, and how the typed answer compares with it."""
         if self.card is None or self.stage != "prompt":
             return
         card = self.card
-        typed = self.query_one("#answer-box", TextArea).text
+        box = self.query_one("#answer-box", TextArea)
+        typed = box.text
+        box.display = bool(typed.strip())
         self.grade = grade(card, typed) if typed.strip() and card.key_points else None
         self.intervals = self.sreflash.context.study.intervals(card)
 
@@ -217,26 +242,33 @@ class DrillScreen(Screen[None]):
             button.label = f"{int(rating)} {RATING_NAMES[rating]} · {interval}"
             suggested = self.grade is not None and self.grade.suggested == rating
             button.set_class(suggested, "suggested")
-        self.query_one("#card", VerticalScroll).focus()
+        scroller = self.query_one("#card", VerticalScroll)
+        scroller.focus()
         self.stage = "answer"
+        view = self.query_one("#answer-view")
+        self.call_after_refresh(view.scroll_visible, top=True, animate=False)
 
-    def _points_text(self, card: Card) -> str:
+    def _points_text(self, card: Card) -> Group | str:
         label = "Talking points" if card.kind == "scenario" else "Key points"
         if not card.key_points:
             return ""
-        lines = [f"[b]{label}[/b]"]
+        # A grid keeps wrapped point texts indented under their own column.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
         if self.grade is None:
-            lines += [f"  • {escape(p.text)}" for p in card.key_points]
+            for point in card.key_points:
+                grid.add_row("  •", Text(point.text))
         else:
             for result in self.grade.points:
                 if result.covered:
-                    mark = "[green]✓ covered[/green]"
+                    mark = Text("  ✓ covered", style="green")
                 elif result.contradicted:
-                    mark = "[red]✗ contradicted[/red]"
+                    mark = Text("  ✗ contradicted", style="red")
                 else:
-                    mark = "[red]✗ missed[/red]"
-                lines.append(f"  {mark}  {escape(result.point.text)}")
-        return "\n".join(lines)
+                    mark = Text("  ✗ missed", style="red")
+                grid.add_row(mark, Text(result.point.text))
+        return Group(Text(label, style="bold"), grid)
 
     def _suggestion_text(self) -> str:
         if self.grade is None:
@@ -268,11 +300,14 @@ class DrillScreen(Screen[None]):
             return
 
         self.tally.add(rating)
+        self.written.append(rated.review_id)
         self.post_message(self.CardRated(self.card, rating))
         if rated.became_leech:
             self.notify(
-                f"Card {self.card.id!r} has lapsed {rated.row.lapses} times: it is now "
-                "tagged leech and suspended. Rewrite or split it, then unsuspend it.",
+                f"Card {self.card.id!r} has lapsed {rated.row.lapses} times: it is "
+                "now tagged leech and suspended. Rewrite or split it, then "
+                "unsuspend it.",
+                markup=False,
                 title="Leech",
                 severity="warning",
                 timeout=12,
@@ -286,32 +321,43 @@ class DrillScreen(Screen[None]):
 
     def action_undo(self) -> None:
         """Take back the last rating of this session and show its card again."""
-        if not self.tally.ratings:
+        if not self.written:
             self.notify("Nothing to undo in this session.")
             return
         try:
-            card = self.sreflash.context.study.undo(source="drill")
+            card = self.sreflash.context.study.undo(self.written[-1])
         except SreflashError as error:
             self.sreflash.report(error)
             return
+        self.written.pop()
         self.tally.remove_last()
         if card is not None:
-            self.notify(f"Undid the rating of {card.id!r}.")
+            self.notify(f"Undid the rating of {card.id!r}.", markup=False)
             self.show_next(card)
 
     def action_suspend(self) -> None:
         """Suspend the card on screen: it leaves every queue until unsuspended."""
-        if self.card is not None:
+        if self.card is None:
+            return
+        try:
             self.sreflash.context.study.set_suspended(self.card.id, True)
-            self.notify(f"Suspended {self.card.id!r}.")
-            self.show_next()
+        except SreflashError as error:
+            self.sreflash.report(error)
+            return
+        self.notify(f"Suspended {self.card.id!r}.", markup=False)
+        self.show_next()
 
     def action_bury(self) -> None:
         """Hide the card on screen until tomorrow."""
-        if self.card is not None:
+        if self.card is None:
+            return
+        try:
             self.sreflash.context.study.bury(self.card.id)
-            self.notify(f"Buried {self.card.id!r} until tomorrow.")
-            self.show_next()
+        except SreflashError as error:
+            self.sreflash.report(error)
+            return
+        self.notify(f"Buried {self.card.id!r} until tomorrow.", markup=False)
+        self.show_next()
 
     def action_finish(self) -> None:
         """End the session now; every rating is already saved."""

@@ -10,11 +10,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-GENERAL = """\
-sreflash drills interview material with spaced repetition (FSRS).
-Rate honestly: Again when you could not answer, Hard when it took real effort,
-Good when you knew it, Easy when it was trivial. Every rating is saved at once.
-"""
+GENERAL = (
+    "sreflash drills interview material with spaced repetition (FSRS). Rate "
+    "honestly: Again when you could not answer, Hard when it took real effort, Good "
+    "when you knew it, Easy when it was trivial. Every rating is saved at once.\n"
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -30,10 +30,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         lines = [GENERAL, "Keys here:"]
-        for binding in self._keys_below():
-            lines.append(
-                f"  {binding.key_display or binding.key:>10}  {binding.description}"
-            )
+        keys: list[tuple[str, str]] = getattr(self.under, "HELP_KEYS", None) or [
+            (b.key_display or b.key, b.description) for b in self._keys_below()
+        ]
+        for key, description in keys:
+            lines.append(f"  {key:>10}  {description}")
         lines.append(f"  {'?':>10}  This help")
         lines.append(f"  {'ctrl+q':>10}  Quit sreflash")
         with VerticalScroll(id="help-box"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -22,9 +23,8 @@ class HomeScreen(Screen[None]):
     """Decks and what each has due today; the place every session starts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "drill_selected", "Drill deck", show=False),
+        Binding("enter,space", "drill_selected", "Drill selected", key_display="⏎"),
         Binding("d", "drill_all", "Drill all"),
-        Binding("space", "drill_selected", "Drill selected", key_display="␣"),
         Binding("m", "mock", "Mock interview"),
         Binding("r", "refresh", "Refresh"),
         Binding("S", "stats", "Stats"),
@@ -40,7 +40,7 @@ class HomeScreen(Screen[None]):
         yield Header()
         yield Static(id="home-summary")
         yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
-        yield Static(id="home-notes")
+        yield Static(id="home-notes", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -60,7 +60,8 @@ class HomeScreen(Screen[None]):
 
         for deck in context.library.decks:
             counts = study.counts(deck.id, kinds=NOT_LAB)
-            table.add_row(deck.title, *_cells(counts), key=deck.id)
+            # A Text cell: a deck title is the author's words, never markup.
+            table.add_row(Text(deck.title), *_cells(counts), key=deck.id)
         total = study.counts(kinds=NOT_LAB)
         table.add_row("All decks", *_cells(total), key=ALL_ROW)
 
