@@ -16,10 +16,10 @@ from sreflash.app import SreflashApp
 from sreflash.clock import FrozenClock
 from sreflash.config import Settings
 from sreflash.context import Context, open_context
+from sreflash.scheduling import Rating
 from sreflash.screens.drill import DrillScreen
 from sreflash.screens.help import HelpScreen
 from sreflash.screens.home import HomeScreen
-from sreflash.scheduling import Rating
 from sreflash.screens.summary import SummaryScreen
 
 SIZE = (80, 24)
