@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from heldout_answers import HELD_OUT, HELD_OUT_2, LONG_STRONG
 from sreflash.cli import main
 from sreflash.context import deck_dirs
 from sreflash.decks import Card, Example, KeyPoint, Library, load_library
@@ -23,6 +22,7 @@ from sreflash.grading import (
     stem,
 )
 from sreflash.scheduling import Rating
+from tests.heldout_answers import HELD_OUT, HELD_OUT_2, LONG_STRONG
 
 ORDER = Card(
     id="order",

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from mockdeck import GOOD, MOCK_IDS, mock_context, write_mock_deck
 from sreflash import paths
 from sreflash.app import SreflashApp
 from sreflash.cli import main
@@ -36,6 +35,7 @@ from sreflash.mock import (
 )
 from sreflash.scheduling import Rating
 from sreflash.store import CardRow
+from tests.mockdeck import GOOD, MOCK_IDS, mock_context, write_mock_deck
 
 NO_FOLLOW_UPS = MockOptions(questions=3, minutes=2, seed=7, follow_up_chance=0.0)
 
@@ -522,6 +522,8 @@ def test_mock_opens_the_tui_with_the_options_given(
         started.append(app.start_mock_options)
 
     monkeypatch.setattr(SreflashApp, "run", fake_run)
+    # pytest captures stdout, so there is no terminal to draw in.
+    monkeypatch.setattr("sreflash.cli.require_terminal", lambda: None)
     report = tmp_path / "r.md"
     args = ["mock", "-n", "3", "-m", "1.5", "--topic", "security", "--seed", "4"]
 

@@ -12,7 +12,6 @@ from rich.markdown import Markdown
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 
-from mockdeck import GOOD, mock_context
 from sreflash.app import SreflashApp
 from sreflash.clock import FrozenClock
 from sreflash.context import Context
@@ -21,6 +20,7 @@ from sreflash.screens.home import HomeScreen
 from sreflash.screens.mock import MockScreen, clock_classes, format_left
 from sreflash.screens.mock_history import MockHistoryScreen
 from sreflash.screens.mock_report import MockReportScreen
+from tests.mockdeck import GOOD, mock_context
 
 SIZE = (110, 40)
 

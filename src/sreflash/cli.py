@@ -92,10 +92,10 @@ def cli(ctx: click.Context, db: Path | None, deck_paths: tuple[Path, ...]) -> No
 def _run_tui(options: Options, *, screen: str, deck_id: str | None = None) -> None:
     from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
 
-    require_terminal()
     context = options.context()
     if deck_id is not None and context.library.deck(deck_id) is None:
         raise SreflashError(f"no loaded deck has the id {deck_id!r}")
+    require_terminal()
     run_app(SreflashApp(context, start=screen, deck_id=deck_id))
 
 

@@ -80,7 +80,6 @@ def mock(
     from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
     from sreflash.cli import require_terminal, run_app
 
-    require_terminal()
     context = _options().context()
     settings = context.settings
     options = MockOptions(
@@ -94,6 +93,7 @@ def mock(
     )
     options.check()
     candidates(context.study, options)  # a bad deck or topic fails here, not in the TUI
+    require_terminal()
     run_app(SreflashApp(context, start="mock", mock=options))
 
 

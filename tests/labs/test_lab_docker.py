@@ -13,7 +13,6 @@ from typing import Any
 
 import docker
 import pytest
-from labhelpers import SERVER, write_context, write_mini_lab
 
 from sreflash.labs.checks import Subject, evaluate
 from sreflash.labs.engine import RUN_LABEL, Engine, clean_all
@@ -33,6 +32,7 @@ from sreflash.labs.runner import (
     run_guided,
     write_challenge,
 )
+from tests.labs.labhelpers import SERVER, write_context, write_mini_lab
 
 pytestmark = pytest.mark.docker
 
