@@ -226,6 +226,26 @@ async def test_ending_early_reports_only_what_was_answered(
     assert mctx.store.count("SELECT COUNT(*) FROM mock_answers") == 1
 
 
+async def test_quitting_the_app_from_the_report_still_saves_it(
+    mctx: Context, clock: FrozenClock
+) -> None:
+    options = MockOptions(questions=2, minutes=2, seed=9, follow_up_chance=0.0)
+    app = SreflashApp(mctx, start="mock", mock=options)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = current_card_id(app)
+        app.screen.query_one("#mock-answer", TextArea).load_text(GOOD[first])
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await report_ready(app, pilot)
+        await pilot.press("ctrl+q")
+
+    assert mctx.store.count("SELECT COUNT(*) FROM mock_sessions") == 1
+    assert mctx.store.count("SELECT COUNT(*) FROM mock_answers") == 1
+
+
 async def test_ending_before_any_answer_goes_back_without_a_report(
     mctx: Context,
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -26,6 +28,8 @@ from sreflash.mock import (
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
+
+log = logging.getLogger(__name__)
 
 
 # Room left for the prompt so the table fits 80 columns.
@@ -164,7 +168,7 @@ class MockReportScreen(Screen[None]):
         except SreflashError as error:
             self.sreflash.report(error)
             return
-        self.notify(f"Report written to {path}.", title="Markdown")
+        self.notify(f"Report written to {path}.", title="Markdown", markup=False)
 
     def action_history(self) -> None:
         """Show past sessions and the trend."""
@@ -176,6 +180,15 @@ class MockReportScreen(Screen[None]):
         """Save, if not saved yet, and go back."""
         if self.action_save():
             self.dismiss()
+
+    def on_unmount(self) -> None:
+        # Quitting the app from the report (ctrl+q) must not lose the interview:
+        # whatever verdicts stand by then are saved.
+        if self.report.session_id is None:
+            try:
+                save_report(self.sreflash.context.study, self.report)
+            except SreflashError as error:
+                log.warning("mock session not saved on exit: %s", error)
 
 
 def _cells(answer: Answer) -> tuple[str, ...]:
