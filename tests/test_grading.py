@@ -386,6 +386,20 @@ def test_grade_errors_are_one_line_on_stderr(
     assert "give exactly one of --answer and --answer-file" in err
 
 
+def test_an_answer_file_that_is_not_utf8_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = tmp_path / "answer.txt"
+    answer.write_bytes(b"slim caf\xe9 base")
+
+    code, out, err = run_cli(
+        ["grade", "q-reduce-size", "-f", str(answer)], capsys, monkeypatch
+    )
+
+    assert (code, out) == (1, "")
+    assert err == f"Error: {answer}: is not UTF-8 text (byte 8)\n"
+
+
 def test_grading_a_card_without_key_points_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

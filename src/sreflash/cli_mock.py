@@ -147,7 +147,7 @@ def grade_command(
     """
     if (answer is None) == (answer_file is None):
         raise click.UsageError("give exactly one of --answer and --answer-file")
-    text = answer if answer is not None else answer_file.read()  # type: ignore[union-attr]
+    text = answer if answer is not None else _read_answer(answer_file)
 
     library = load_library(deck_dirs(_options().decks))
     card = library.card(card_id)
@@ -204,3 +204,13 @@ def check_deck_examples(library: Library) -> None:
             click.echo(f"warning: {check.describe()}", err=True)
     agreed = sum(check.agrees for check in checks)
     click.echo(f"scorer agrees with {agreed} of {len(checks)} labelled examples")
+
+
+def _read_answer(source: TextIO | None) -> str:
+    assert source is not None
+    try:
+        return source.read()
+    except UnicodeDecodeError as error:
+        raise GradingError(
+            f"{source.name}: is not UTF-8 text (byte {error.start})"
+        ) from None
