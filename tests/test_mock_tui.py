@@ -322,5 +322,6 @@ async def test_home_opens_the_history_with_a_trend_and_starts_a_mock(
 
         table = app.screen.query_one("#history-table", DataTable)
         assert table.row_count == 2
-        assert shown(app, "#history-trend").startswith("Scores over time: [b]██[/b]")
+        trend = shown(app, "#history-trend")
+        assert trend.startswith("Scores over time: [b]██[/b]")
         assert shown(app, "#history-trend").endswith("steady")
