@@ -15,7 +15,15 @@ ROOTFS_TAR="$CACHE_DIR/python-3.11-slim-rootfs.tar"
 DOCKERD_LOG="${SREFLASH_DOCKERD_LOG:-/var/log/sreflash-dockerd.log}"
 WAIT_SECONDS=60
 SUITE="bookworm"
-MIRROR="${SREFLASH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# debootstrap fetches from the Debian mirror this machine's apt already uses (or
+# SREFLASH_DEBIAN_MIRROR); with neither, debootstrap's own default.
+apt_mirror() {
+    {
+        grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
+        grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}'
+    } | grep -m1 -E '/debian/?$' || true
+}
+MIRROR="${SREFLASH_DEBIAN_MIRROR:-$(apt_mirror)}"
 CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt"
 
 say() { echo "docker-up: $*" >&2; }
@@ -73,7 +81,7 @@ build_rootfs_tar() {
     say "debootstrap $SUITE into $rootfs (takes a minute or two)"
     debootstrap --variant=minbase \
         --include=python3,python3-pip,ca-certificates \
-        "$SUITE" "$rootfs" "$MIRROR" >"$CACHE_DIR/debootstrap.log" 2>&1 ||
+        "$SUITE" "$rootfs" ${MIRROR:+"$MIRROR"} >"$CACHE_DIR/debootstrap.log" 2>&1 ||
         die "debootstrap failed; see $CACHE_DIR/debootstrap.log."
 
     # Behave like the official image: pip installs system-wide, `python` exists.
