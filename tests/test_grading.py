@@ -12,7 +12,7 @@ import pytest
 
 from sreflash.cli import main
 from sreflash.context import deck_dirs
-from sreflash.decks import Card, Example, KeyPoint, Library, load_library
+from sreflash.decks import Card, Example, KeyPoint, Library, load_library, parse_deck
 from sreflash.grading import (
     PASS_SCORE,
     check_examples,
@@ -459,3 +459,16 @@ cards:
         " pass but scored fail at 0.50, covering 1 of 2 points; missed: Use a"
         " multi-stage build\n"
     )
+
+
+def test_key_points_in_other_scripts_are_matched() -> None:
+    deck = parse_deck(
+        "format: 1\ndeck: {id: j, title: J}\ncards:\n"
+        "  - {id: j1, kind: concept, topic: t, prompt: p, answer: a,"
+        ' key_points: ["日本語を使う", "Größe reduzieren"]}\n'.encode(),
+        "j.yaml",
+    )
+
+    result = grade(deck.cards[0], "Ich würde die Größe reduzieren und 日本語を使う.")
+
+    assert result.covered == ["日本語を使う", "Größe reduzieren"]

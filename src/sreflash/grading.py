@@ -139,7 +139,7 @@ _ORDER_WORDS = {"before": "after", "after": "before", "first": "last", "last": "
 _FILE_SUFFIX = re.compile(r"\.(txt|py|pyc|yaml|yml|json|toml|cfg|ini|pem|md|sh)$")
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n(?=\s*[-*•])")
-_WORD = re.compile(r"[a-z0-9_*.\-+:/']+")
+_WORD = re.compile(r"[\w*.\-+:/']+")
 _LIST_SPLIT = re.compile(r"[,;\n/|•·]+|\s-\s")
 
 
