@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sreflash import __version__, cli_data, cli_mock, paths
+from sreflash.cli_lab import lab
 from sreflash.config import allowed, describe
 from sreflash.context import Context, deck_dirs, open_context
 from sreflash.decks import Library, load_library
@@ -246,6 +247,7 @@ cli.add_command(cli_data.import_group)
 cli.add_command(cli_data.backup)
 cli.add_command(cli_mock.mock)
 cli.add_command(cli_mock.grade_command)
+cli.add_command(lab)
 
 
 def main() -> None:

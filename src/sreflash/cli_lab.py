@@ -16,8 +16,9 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from sreflash import paths
+from sreflash.context import Context, open_context
 from sreflash.errors import DockerUnavailableError, SreflashError
+from sreflash.labs.cards import LabRating, schedule_report
 from sreflash.labs.engine import clean_all, connect
 from sreflash.labs.history import save_lab_run
 from sreflash.labs.model import find_lab, list_labs
@@ -39,13 +40,21 @@ from sreflash.labs.runner import (
     run_guided,
     write_challenge,
 )
+from sreflash.scheduling import RATING_NAMES
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 _MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.CANNOT: "CANNOT CHECK"}
 _COLOURS = {Status.PASS: "green", Status.FAIL: "red", Status.CANNOT: "yellow"}
+_RATING_COLOURS = {"Again": "red", "Good": "green"}
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+no_schedule_option = click.option(
+    "--no-schedule",
+    is_flag=True,
+    help="Save the run but rate none of the lab cards.",
+)
 
 
 def _friendly(command: F) -> F:
@@ -117,15 +126,22 @@ def list_command(as_json: bool) -> None:
 @click.argument("lab_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--yes", is_flag=True, help="Answer every prediction with 'skip'.")
+@no_schedule_option
 @click.pass_context
 @_friendly
-def run_command(ctx: click.Context, lab_id: str, as_json: bool, yes: bool) -> None:
-    """Do the lab's steps in a temporary copy, checking each against the engine."""
+def run_command(
+    ctx: click.Context, lab_id: str, as_json: bool, yes: bool, no_schedule: bool
+) -> None:
+    """Do the lab's steps in a temporary copy, checking each against the engine.
+
+    A lab card whose prediction the engine bore out is rated Good, one it proved
+    wrong Again; a skipped prediction rates nothing.
+    """
     item = find_lab(lab_id)
     show = _Printer(to_stderr=as_json)
     predict = (lambda question: SKIP) if yes else show.ask
     report = run_guided(item, predict=predict, on_event=show.event)
-    _finish(ctx, report, as_json, show)
+    _finish(ctx, report, as_json, show, schedule=not no_schedule)
 
 
 @lab.command("check")
@@ -138,6 +154,7 @@ def run_command(ctx: click.Context, lab_id: str, as_json: bool, yes: bool) -> No
     help="A folder with your Dockerfile: sreflash builds a copy of it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@no_schedule_option
 @click.pass_context
 @_friendly
 def check_command(
@@ -147,8 +164,12 @@ def check_command(
     container: str | None,
     workspace: Path | None,
     as_json: bool,
+    no_schedule: bool,
 ) -> None:
-    """Check what you built and ran yourself, or a workspace you fixed."""
+    """Check what you built and ran yourself, or a workspace you fixed.
+
+    Lab cards are rated from the results: a passed check Good, a failed one Again.
+    """
     item = find_lab(lab_id)
     show = _Printer(to_stderr=as_json)
     if workspace is not None:
@@ -157,7 +178,7 @@ def check_command(
         report = check_image(
             item, image=image, container=container, on_event=show.event
         )
-    _finish(ctx, report, as_json, show)
+    _finish(ctx, report, as_json, show, schedule=not no_schedule)
 
 
 @lab.command("challenge")
@@ -185,36 +206,58 @@ def clean_command() -> None:
 
 
 def _finish(
-    ctx: click.Context, report: LabReport, as_json: bool, show: _Printer
+    ctx: click.Context,
+    report: LabReport,
+    as_json: bool,
+    show: _Printer,
+    *,
+    schedule: bool,
 ) -> None:
-    run_id = _save(ctx, report)
+    # The decks and the store are only needed once a run is done.
+    context, owned = _context(ctx)
+    try:
+        run_id = save_lab_run(context.store.db, report)
+        rated = schedule_report(context.study, report) if schedule else []
+    finally:
+        if owned:
+            context.close()
     if as_json:
-        click.echo(json.dumps({**report.to_dict(), "run_id": run_id}, indent=2))
+        data = {
+            **report.to_dict(),
+            "run_id": run_id,
+            "cards": [item.to_dict() for item in rated],
+        }
+        click.echo(json.dumps(data, indent=2))
     else:
         show.summary(report, run_id)
+        show.cards(rated)
     if report.failed:
         sys.exit(EXIT_ERROR)
 
 
-def _save(ctx: click.Context, report: LabReport) -> int:
-    from sreflash.store import Store  # the store is only needed once a run is done
+def _context(ctx: click.Context) -> tuple[Context, bool]:
+    """The store and decks, and whether the caller must close them."""
+    from sreflash.cli import Options  # the main CLI imports this module
 
-    store = Store.open(_db_path(ctx))
-    try:
-        return save_lab_run(store.db, report)
-    finally:
-        store.close()
+    options = ctx.find_object(Options)
+    db = _group_db(ctx)
+    if options is not None and db is None:
+        return options.context(), False  # the main CLI's --db and --decks
+    context = open_context(db=db, decks=options.decks if options else ())
+    for problem in context.problems:
+        click.echo(f"Warning: {problem}", err=True)
+    return context, True
 
 
-def _db_path(ctx: click.Context) -> Path:
-    # --db on this group first, then the main CLI's --db, then the default.
+def _group_db(ctx: click.Context) -> Path | None:
+    # --db given to this group itself: ``sreflash lab --db X run ...``.
     current: click.Context | None = ctx
     while current is not None:
-        value = current.params.get("db")
-        if value:
-            return Path(value)
+        if current.command is lab:
+            value = current.params.get("db")
+            return Path(value) if value else None
         current = current.parent
-    return paths.db_path()
+    return None
 
 
 class _Printer:
@@ -260,6 +303,15 @@ class _Printer:
             err=self.err,
         )
         return answer
+
+    def cards(self, rated: list[LabRating]) -> None:
+        for item in rated:
+            rating = item.verdict.rating
+            name = RATING_NAMES[rating] if rating is not None else "-"
+            self.echo(
+                f" card {item.card.id}: {name} ({item.verdict.reason})",
+                fg=_RATING_COLOURS.get(name),
+            )
 
     def summary(self, report: LabReport, run_id: int) -> None:
         self.echo(

@@ -78,3 +78,9 @@ class DockerUnavailableError(LabError):
     """No Docker engine answers; lab checks cannot run."""
 
     title = "Docker unavailable"
+
+
+class LabCancelledError(LabError):
+    """The learner stopped a lab run; what it had created was removed."""
+
+    title = "Lab cancelled"

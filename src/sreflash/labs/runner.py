@@ -20,7 +20,7 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,10 +29,10 @@ import requests
 from docker.errors import APIError, DockerException, NotFound
 from docker.models.images import Image
 
-from sreflash.errors import DockerUnavailableError, LabError
+from sreflash.errors import DockerUnavailableError, LabCancelledError, LabError
 from sreflash.labs.checks import Subject, evaluate
 from sreflash.labs.engine import Engine, connect, free_port
-from sreflash.labs.model import CheckSpec, Lab, Step
+from sreflash.labs.model import ACTION_NEEDS, CheckSpec, Lab, Step
 from sreflash.labs.results import (
     BuildLine,
     CheckDone,
@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 Predict = Callable[[Question], str]
 OnEvent = Callable[[Event], None]
+Cancelled = Callable[[], bool]
+Plan = list[tuple[Step, tuple[CheckSpec, ...]]]
 
 _PORT_TAKEN = ("port is already allocated", "address already in use")
 
@@ -62,10 +64,73 @@ def run_guided(
     predict: Predict,
     on_event: OnEvent,
     client: docker.DockerClient | None = None,
+    only: Collection[str] | None = None,
+    cancelled: Cancelled | None = None,
 ) -> LabReport:
-    """Do every step of ``lab`` on a temporary copy of its material."""
+    """Do every step of ``lab`` on a temporary copy of its material.
+
+    Args:
+        only: check ids to make; then only the steps those checks need run, and
+            the report holds only their results.
+        cancelled: asked between steps and checks; when it answers True the run
+            stops, removes what it created and raises :class:`LabCancelledError`.
+
+    Raises:
+        LabError: ``only`` names a check the lab does not have.
+    """
+    steps = plan(lab, only)
     with _copy_of(lab.context_dir) as work:
-        return _Run(lab, "guided", work, client, predict, on_event).run()
+        run = _Run(lab, "guided", work, client, predict, on_event, steps=steps)
+        run.cancelled = cancelled or (lambda: False)
+        return run.run()
+
+
+def plan(lab: Lab, only: Collection[str] | None = None) -> Plan:
+    """The steps to run and the checks to make after each.
+
+    Every step and check when ``only`` is None; else the steps the named checks
+    need (their own step's action and what it depends on) and those checks alone.
+
+    Raises:
+        LabError: ``only`` names a check the lab does not have.
+    """
+    if only is None:
+        return [(step, step.checks) for step in lab.steps]
+    unknown = sorted(set(only) - {check.id for check in lab.checks()})
+    if unknown:
+        raise LabError(f"The lab {lab.id!r} has no check {unknown[0]!r}.")
+
+    needed: set[str] = set()
+    for step in lab.steps:
+        for check in step.checks:
+            if check.id in only:
+                needed |= _actions_needed(step.action, check)
+    return [
+        (step, tuple(check for check in step.checks if check.id in only))
+        for step in lab.steps
+        if step.action in needed
+    ]
+
+
+def _actions_needed(action: str, check: CheckSpec) -> set[str]:
+    # A check may read what an earlier step made (a cache check names its step).
+    wanted = {action}
+    if check.kind == "cache":
+        wanted.add(check.after)
+    elif check.kind == "probe" or check.container == "running":
+        wanted.add("run")
+    elif check.kind == "tags":
+        wanted.add("tag")
+    elif check.expect == "size-not-above-phase1":
+        wanted.add("build-phase1")
+    if check.kind != "static":
+        wanted.add("build")
+    closed: set[str] = set()
+    for name in wanted:
+        while name:
+            closed.add(name)
+            name = ACTION_NEEDS.get(name, "")
+    return closed
 
 
 def check_workspace(
@@ -152,8 +217,11 @@ class _Run:
         on_event: OnEvent,
         *,
         host_port: int | None = None,
+        steps: Plan | None = None,
     ) -> None:
         self.lab = lab
+        self.steps = steps if steps is not None else plan(lab)
+        self.cancelled: Cancelled = lambda: False
         self.mode = mode
         self.work = work
         self.client = client
@@ -179,11 +247,13 @@ class _Run:
             self.on_event(Notice(str(error)))
 
         try:
-            total = len(self.lab.steps)
-            for index, step in enumerate(self.lab.steps, 1):
+            total = len(self.steps)
+            for index, (step, checks) in enumerate(self.steps, 1):
+                self._stop_if_cancelled()
                 self.on_event(StepStarted(step.id, step.title, step.text, index, total))
                 self._act(step)
-                for spec in step.checks:
+                for spec in checks:
+                    self._stop_if_cancelled()
                     prediction = self._ask(spec.id, spec.question, spec.choices)
                     outcome = self._evaluate(spec)
                     result = CheckResult(
@@ -207,6 +277,14 @@ class _Run:
                     log.warning("cleanup failed: %s", error)
             self.report.finished_at = utc_now()
         return self.report
+
+    def _stop_if_cancelled(self) -> None:
+        # Only between steps: a build cut off mid-stream could leave images the
+        # cleanup never learnt about.
+        if self.cancelled():
+            raise LabCancelledError(
+                "The lab run was cancelled; what it had created was removed."
+            )
 
     def _evaluate(self, spec: CheckSpec) -> Outcome:
         outcome = evaluate(spec, self.subject)
