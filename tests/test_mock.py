@@ -555,3 +555,30 @@ def test_the_mock_and_grading_core_never_import_textual() -> None:
     )
 
     assert done.stdout.strip() == "[]"
+
+
+def test_deck_and_learner_text_stay_literal_in_reports() -> None:
+    from sreflash.decks import Card, KeyPoint
+    from sreflash.grading import grade
+    from sreflash.mock import Answer, answer_markdown, md_escape
+    from sreflash.screens.mock_report import answer_text
+
+    card = Card(
+        id="c-ignore",
+        deck_id="d",
+        kind="concept",
+        topic="dockerignore",
+        prompt="What keeps <none> images and **/__pycache__ out?",
+        answer="List **/__pycache__ in .dockerignore.",
+        key_points=(KeyPoint("**/__pycache__ is listed"),),
+    )
+    typed = "I'd ignore **/__pycache__ and *.pyc, plus [red]x[/red]"
+    answer = Answer(card, 1, typed, 12.0, grade=grade(card, typed))
+
+    shown = answer_text(answer).plain
+    written = "\n".join(answer_markdown(answer))
+
+    assert "What keeps <none> images and **/__pycache__ out?" in shown
+    assert typed in shown and "List **/__pycache__ in .dockerignore." in shown
+    assert md_escape(typed) in written
+    assert "\\*\\*/\\_\\_pycache\\_\\_" in written

@@ -283,11 +283,13 @@ async def test_the_markdown_key_writes_the_report(
         await report_ready(app, pilot)
         await pilot.press("w")
         await pilot.pause()
+        # Writing Markdown does not save the session by itself...
+        assert mctx.store.count("SELECT COUNT(*) FROM mock_sessions") == 0
 
     written = isolated_paths / "data" / "reports" / "mock-20260302-120000.md"
     assert written.read_text(encoding="utf-8").startswith("# Mock interview, ")
-    # Writing Markdown does not save the session; leaving the app unsaved loses it.
-    assert mctx.store.count("SELECT COUNT(*) FROM mock_sessions") == 0
+    # ...but quitting the app from the report does.
+    assert mctx.store.count("SELECT COUNT(*) FROM mock_sessions") == 1
 
 
 async def test_home_opens_the_history_with_a_trend_and_starts_a_mock(

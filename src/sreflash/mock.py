@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -676,7 +677,7 @@ def report_markdown(report: MockReport, title: str = "Mock interview") -> str:
 def answer_markdown(answer: Answer) -> list[str]:
     """One answer of the report as Markdown lines."""
     card = answer.card
-    heading = f"## {answer.position}. {_one_line(card.prompt)}"
+    heading = f"## {answer.position}. {md_escape(_one_line(card.prompt))}"
     facts = [f"`{card.id}`", card.topic, f"score {answer.score:.0%}", answer.verdict]
     if answer.overruled:
         facts.append("overruled by you")
@@ -690,14 +691,16 @@ def answer_markdown(answer: Answer) -> list[str]:
     if answer.skipped:
         lines.append("_Skipped._")
     elif answer.text.strip():
-        lines += [f"> {line}" if line else ">" for line in answer.text.splitlines()]
+        lines += [
+            f"> {md_escape(line)}" if line else ">" for line in answer.text.splitlines()
+        ]
     else:
         lines.append("_No answer._")
     if answer.covered:
-        lines += ["", "**Covered**", "", *(f"- {p}" for p in answer.covered)]
+        lines += ["", "**Covered**", "", *(f"- {md_escape(p)}" for p in answer.covered)]
     if answer.missed:
-        lines += ["", "**Missed**", "", *(f"- {p}" for p in answer.missed)]
-    lines += ["", "**Model answer**", "", card.answer.strip()]
+        lines += ["", "**Missed**", "", *(f"- {md_escape(p)}" for p in answer.missed)]
+    lines += ["", "**Model answer**", "", md_escape(card.answer.strip())]
     return lines
 
 
@@ -719,6 +722,14 @@ def describe_seconds(seconds: float) -> str:
     """A duration as ``2 min 05 s`` or ``45 s``."""
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+|!~-])")
+
+
+def md_escape(text: str) -> str:
+    """Text that a Markdown reader shows as written: ``**/__pycache__`` stays so."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _one_line(text: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from rich.markdown import Markdown
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -113,7 +113,8 @@ class MockScreen(Screen[None]):
         self.query_one("#mock-meta", Static).update(
             f"[b]{escape(card.kind)}[/b] · {escape(card.topic)}"
         )
-        self.query_one("#mock-prompt", Static).update(Markdown(card.prompt))
+        # Literal text: deck prompts hold paths like **/__pycache__ and <tag>.
+        self.query_one("#mock-prompt", Static).update(Text(card.prompt))
         box = self.query_one("#mock-answer", TextArea)
         box.clear()
         box.focus()

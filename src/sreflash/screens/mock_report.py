@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from rich.markdown import Markdown
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -19,7 +19,6 @@ from sreflash.errors import SreflashError
 from sreflash.mock import (
     Answer,
     MockReport,
-    answer_markdown,
     describe_seconds,
     save_report,
     write_report,
@@ -110,9 +109,7 @@ class MockReportScreen(Screen[None]):
     def _show_answer(self) -> None:
         answer = self._selected()
         if answer is not None:
-            self.query_one("#report-answer", Static).update(
-                Markdown("\n".join(answer_markdown(answer)))
-            )
+            self.query_one("#report-answer", Static).update(answer_text(answer))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_answer()
@@ -188,6 +185,40 @@ class MockReportScreen(Screen[None]):
                 save_report(self.sreflash.context.study, self.report)
             except SreflashError as error:
                 log.warning("mock session not saved on exit: %s", error)
+
+
+def answer_text(answer: Answer) -> Text:
+    """One answer for the screen: styled, with every deck and learner word literal."""
+    card = answer.card
+    text = Text()
+    text.append(f"{answer.position}. ", style="bold")
+    text.append(" ".join(card.prompt.split()), style="bold")
+    facts = [card.id, card.topic, f"score {answer.score:.0%}", answer.verdict]
+    if answer.overruled:
+        facts.append("overruled by you")
+    facts.append(describe_seconds(answer.seconds))
+    if answer.timed_out:
+        facts.append("timed out")
+    text.append("\n" + " · ".join(facts) + "\n\n", style="dim")
+
+    text.append("Your answer\n", style="bold")
+    if answer.skipped:
+        text.append("Skipped.\n", style="italic")
+    elif answer.text.strip():
+        text.append(answer.text.strip() + "\n")
+    else:
+        text.append("No answer.\n", style="italic")
+    for title, points, style in (
+        ("Covered", answer.covered, "green"),
+        ("Missed", answer.missed, "red"),
+    ):
+        if points:
+            text.append(f"\n{title}\n", style=f"bold {style}")
+            for point in points:
+                text.append(f"  • {point}\n")
+    text.append("\nModel answer\n", style="bold")
+    text.append(card.answer.strip())
+    return text
 
 
 def _cells(answer: Answer) -> tuple[str, ...]:
