@@ -241,6 +241,15 @@ def test_backup_is_a_consistent_copy_and_never_overwrites(
     )
 
 
+def test_backup_refuses_to_copy_the_database_onto_itself(context: Context) -> None:
+    db = str(context.store.path)
+
+    result = run_cli("--db", db, "backup", db, "--force")
+
+    assert result.returncode == 1
+    assert result.stderr == f"Error: {db} is the database itself; choose another file\n"
+
+
 def test_a_bad_export_target_is_one_line_on_stderr(context: Context) -> None:
     result = run_cli("--db", str(context.store.path), "export", "reviews", "log.xml")
 

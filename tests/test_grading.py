@@ -21,6 +21,7 @@ from sreflash.grading import (
     opposites,
     stem,
 )
+from sreflash.paths import bundled_decks_dir
 from sreflash.scheduling import Rating
 from tests.heldout_answers import HELD_OUT, HELD_OUT_2, LONG_STRONG
 
@@ -472,3 +473,20 @@ def test_key_points_in_other_scripts_are_matched() -> None:
     result = grade(deck.cards[0], "Ich würde die Größe reduzieren und 日本語を使う.")
 
     assert result.covered == ["日本語を使う", "Größe reduzieren"]
+
+
+@pytest.mark.parametrize(
+    ("card_id", "answer"),
+    [
+        (
+            "q-reduce-size",
+            "Avoid slim base images, skip multi-stage builds, and forget about "
+            ".dockerignore; leave the package caches in, it is fine.",
+        ),
+        ("c-exec-form-cmd", "Neither form runs as PID 1 and neither gets signals."),
+    ],
+)
+def test_answers_that_say_no_to_every_point_fail(card_id: str, answer: str) -> None:
+    card = load_library([bundled_decks_dir()]).cards[card_id]
+
+    assert not grade(card, answer).passed

@@ -59,6 +59,28 @@ def test_a_csv_with_a_header_becomes_a_deck(tmp_path: Path, folder: Path) -> Non
     assert second.key_points[0].text == "Gives pods a stable address"
 
 
+def test_doubled_quotes_in_multi_line_fields_are_read_as_one_quote(
+    tmp_path: Path, folder: Path
+) -> None:
+    source = write(
+        tmp_path / "ml.csv",
+        'question,answer\nWhat is X?,"Line one\nline two with ""quotes"""\n',
+    )
+
+    result = import_csv(source, Library(), folder)
+
+    card = load_deck_file(result.path).cards[0]
+    assert card.answer == 'Line one\nline two with "quotes"'
+
+
+def test_semicolon_separated_files_are_read(tmp_path: Path, folder: Path) -> None:
+    source = write(tmp_path / "semi.csv", "question;answer\nWhat is Y?;It is Y\n")
+
+    result = import_csv(source, Library(), folder)
+
+    assert load_deck_file(result.path).cards[0].answer == "It is Y"
+
+
 def test_a_tsv_without_header_and_options(tmp_path: Path, folder: Path) -> None:
     source = write(
         tmp_path / "notes.tsv",

@@ -17,7 +17,7 @@ import click
 from sreflash import __version__, cli_data, cli_mock, paths
 from sreflash.cli_lab import lab
 from sreflash.config import allowed, describe
-from sreflash.context import Context, deck_dirs, open_context
+from sreflash.context import Context, deck_cache_dir, deck_dirs, open_context
 from sreflash.decks import Library, load_library
 from sreflash.errors import SreflashError
 
@@ -144,7 +144,7 @@ def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
     for target in targets:
         if not target.exists():
             raise SreflashError(f"{target}: no such file or folder")
-    library = load_library(targets or deck_dirs(options.decks))
+    library = load_library(targets or deck_dirs(options.decks), deck_cache_dir())
     for error in library.errors:
         click.echo(f"error: {error}", err=True)
     cards = sum(len(d.cards) for d in library.decks)
@@ -162,7 +162,7 @@ def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
 @pass_options
 def decks_list(options: Options, as_json: bool) -> None:
     """List the loaded decks with their card counts."""
-    library = load_library(deck_dirs(options.decks))
+    library = load_library(deck_dirs(options.decks), deck_cache_dir())
     if as_json:
         click.echo(json.dumps(_decks_json(library), indent=2))
     else:

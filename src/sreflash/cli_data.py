@@ -357,6 +357,10 @@ def backup(file: Path | None, force: bool) -> None:
     if file is None:
         stamp = context.clock.now().strftime("%Y%m%d-%H%M%S")
         file = paths.data_dir() / "backups" / f"sreflash-{stamp}.db"
+    if context.store.path is not None and file.resolve() == (
+        context.store.path.resolve()
+    ):
+        raise SreflashError(f"{file} is the database itself; choose another file")
     if file.exists() and not force:
         raise SreflashError(f"{file} already exists; pass --force to overwrite it")
     try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from sreflash.context import deck_dirs
+from sreflash.context import deck_cache_dir, deck_dirs
 from sreflash.decks import Library, load_library
 from sreflash.errors import UnknownCardError
 from sreflash.grading import GradingError, check_examples, grade
@@ -149,7 +149,7 @@ def grade_command(
         raise click.UsageError("give exactly one of --answer and --answer-file")
     text = answer if answer is not None else _read_answer(answer_file)
 
-    library = load_library(deck_dirs(_options().decks))
+    library = load_library(deck_dirs(_options().decks), deck_cache_dir())
     card = library.card(card_id)
     if card is None:
         raise UnknownCardError(f"no loaded deck has a card with id {card_id!r}")

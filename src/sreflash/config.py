@@ -49,7 +49,9 @@ class Settings:
         1440,
     )
     mock_questions: int = _setting(6, "Questions in a mock interview.", 1, 50)
-    mock_minutes: float = _setting(3.0, "Minutes per mock interview question.", 0.5, 30)
+    mock_minutes: float = _setting(
+        3.0, "Minutes per mock interview question.", 0.25, 60
+    )
     leech_threshold: int = _setting(
         8, "Lapses after which a card is tagged leech and suspended.", 2, 99
     )

@@ -41,6 +41,11 @@ def deck_dirs(extra: Iterable[Path] = ()) -> tuple[Path, ...]:
     return (paths.bundled_decks_dir(), paths.user_decks_dir(), *extra)
 
 
+def deck_cache_dir() -> Path:
+    """Where validated decks are cached (see ``deck_cache``)."""
+    return paths.cache_dir() / "decks"
+
+
 def open_context(
     *,
     db: Path | None = None,
@@ -66,7 +71,7 @@ def open_context(
     if settings is None:
         settings, problems = load_settings(paths.config_path())
     dirs = deck_dirs(decks) if bundled else tuple(decks)
-    library = load_library(dirs, paths.cache_dir() / "decks")
+    library = load_library(dirs, deck_cache_dir())
     store = store or Store.open(db or paths.db_path())
     clock = clock or SystemClock()
     study = Study(store, library, settings, clock, fuzz=fuzz)

@@ -71,6 +71,7 @@ _NEGATIONS = _set(
     """
     not no never without cannot dont doesnt didnt isnt arent wasnt werent cant
     wont wouldnt shouldnt couldnt hasnt havent hadnt aint neednt mustnt nor
+    neither avoid avoiding skip skipping
     """
 )
 

@@ -191,13 +191,22 @@ def read_rows(source: Path) -> list[Row]:
     return rows
 
 
+class _ExcelSemicolon(csv.excel):
+    """Excel's CSV with semicolons, as spreadsheets write it in many locales."""
+
+    delimiter = ";"
+
+
 def _dialect(source: Path, text: str) -> type[csv.Dialect]:
     if source.suffix.lower() in (".tsv", ".tab"):
         return csv.excel_tab
+    # Only the delimiter is guessed: the sniffer's guesses about quoting can turn
+    # a doubled quote inside a multi-line field into stray quotes.
     try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
         return csv.excel
+    return {",": csv.excel, "\t": csv.excel_tab}.get(delimiter, _ExcelSemicolon)
 
 
 def _header(cells: list[str]) -> dict[str, int] | None:
