@@ -81,6 +81,12 @@ class SreflashApp(App[None]):
             options = MockOptions(settings.mock_questions, settings.mock_minutes)
         self.push_screen(MockScreen(options))
 
+    def start_lab(self) -> None:
+        """Open the labs: the guided runs against a real Docker engine."""
+        from sreflash.screens.lab import LabScreen
+
+        self.push_screen(LabScreen())
+
     def action_help(self) -> None:
         """Show the keys of the current screen."""
         from sreflash.screens.help import HelpScreen

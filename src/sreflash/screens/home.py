@@ -29,6 +29,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "refresh", "Refresh"),
         Binding("S", "stats", "Stats"),
         Binding("c", "cards", "Cards"),
+        Binding("l", "labs", "Labs"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -109,6 +110,10 @@ class HomeScreen(Screen[None]):
         from sreflash.screens.browser import BrowserScreen
 
         self.app.push_screen(BrowserScreen())
+
+    def action_labs(self) -> None:
+        """Open the labs."""
+        self.sreflash.start_lab()
 
 
 def _cells(counts: DeckCounts) -> tuple[str, str, str, str]:

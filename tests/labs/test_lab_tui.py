@@ -1,0 +1,153 @@
+"""The lab screen and lab cards in the drill, in the real app, on the real engine."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from sreflash.app import SreflashApp
+from sreflash.clock import FrozenClock
+from sreflash.config import Settings
+from sreflash.context import Context, open_context
+from sreflash.labs.history import lab_checks, lab_runs
+from sreflash.labs.model import find_lab
+from sreflash.screens.lab import LabScreen, PredictionScreen
+
+SIZE = (80, 24)
+LAB = "phase2-image-design"
+# Long enough for a cold guided run on a slow machine; polling ends far sooner.
+RUN_BOUND = 300.0
+PREDICTIONS = {
+    "non-root-user": "It prints a non-zero uid: appuser, because of the USER line.",
+    "runtime-identity": "whoami prints appuser, not root.",
+    "tags-one-image": "There is one image id, since a tag is just a name for it.",
+    "dockerignore-keeps-out": "All of them end up inside the image.",
+}
+
+
+def text_of(app: SreflashApp, selector: str) -> str:
+    """What a Static shows, as plain text."""
+    widget = app.screen.query_one(selector, Static)
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(widget.content, markup=widget._render_markup)
+    return console.export_text()
+
+
+async def wait_until(pilot: Pilot[None], done: Callable[[], bool]) -> None:
+    """Poll with pilot.pause until ``done`` holds, within :data:`RUN_BOUND`."""
+    ends = time.monotonic() + RUN_BOUND
+    while not done():
+        assert time.monotonic() < ends, "timed out waiting for the app"
+        await pilot.pause(0.05)
+
+
+def lab_context(db: Path, settings: Settings, clock: FrozenClock) -> Context:
+    return open_context(db=db, settings=settings, clock=clock, fuzz=False)
+
+
+def review_rows(context: Context) -> list[tuple[str, int, str]]:
+    rows = context.store.db.execute(
+        "SELECT card_id, rating, source FROM review_log ORDER BY id"
+    )
+    return [(str(card), int(rating), str(source)) for card, rating, source in rows]
+
+
+@pytest.mark.docker
+async def test_the_lab_screen_runs_the_guided_lab_with_predictions_from_the_modal(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = lab_context(db_path, settings, clock)
+    app = SreflashApp(context)
+    asked: list[str] = []
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        screen = app.screen
+        assert isinstance(screen, LabScreen)
+        await wait_until(
+            pilot, lambda: "answers (Docker" in text_of(app, "#lab-engine")
+        )
+        assert LAB in str(screen.query_one("#lab-list", DataTable).get_row_at(0))
+
+        await pilot.press("enter")
+
+        def answered_or_done() -> bool:
+            asking = isinstance(app.screen, PredictionScreen)
+            return (asking and isinstance(app.focused, Input)) or screen.worker is None
+
+        while True:
+            await wait_until(pilot, answered_or_done)
+            if screen.worker is None and not isinstance(app.screen, PredictionScreen):
+                break
+            modal = app.screen
+            assert isinstance(modal, PredictionScreen)
+            asked.append(modal.question.check_id)
+            answer = PREDICTIONS.get(modal.question.check_id)
+            if answer is None:
+                await pilot.press("escape")  # skips the prediction
+            else:
+                modal.query_one(Input).value = answer
+                await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        checks = find_lab(LAB).checks()
+        table = screen.query_one("#lab-results", DataTable)
+        assert table.row_count == len(checks)
+        shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert shown == [check.id for check in checks]
+        assert asked == [check.id for check in checks if check.question]
+        step = text_of(app, "#lab-step")
+        assert f"{len(checks)} passed, 0 failed" in step
+        assert "lab-whoami Good" in step and "lab-dockerignore Again" in step
+        assert screen.query_one("#lab-log").virtual_size.height > 10
+
+    runs = lab_runs(context.store.db)
+    assert [(r.lab_id, r.mode, r.passed, r.failed) for r in runs] == [
+        (LAB, "guided", len(checks), 0)
+    ]
+    stored = {row.check_id: row for row in lab_checks(context.store.db, runs[0].id)}
+    assert stored["non-root-user"].prediction == PREDICTIONS["non-root-user"]
+    assert stored["rebuild-all-cached"].prediction == "skip"
+    assert sorted(review_rows(context)) == [
+        ("lab-dockerignore", 1, "lab"),
+        ("lab-tags-one-id", 3, "lab"),
+        ("lab-whoami", 3, "lab"),
+    ]
+    context.close()
+
+
+@pytest.mark.docker
+async def test_esc_cancels_a_lab_run_and_nothing_is_saved(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = lab_context(db_path, settings, clock)
+    app = SreflashApp(context)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        screen = app.screen
+        assert isinstance(screen, LabScreen)
+        await pilot.press("enter")
+        ends = time.monotonic() + RUN_BOUND
+        while screen.worker is not None:
+            assert time.monotonic() < ends, "timed out waiting for the run to stop"
+            if isinstance(app.screen, PredictionScreen):
+                await pilot.press("escape")  # the modal: skip this prediction
+            elif screen.results and not screen.cancel.is_set():
+                await pilot.press("escape")  # the lab screen: cancel the run
+            await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Cancelled" in text_of(app, "#lab-step")
+        assert 0 < len(screen.results) < len(find_lab(LAB).checks())
+
+    assert lab_runs(context.store.db) == []
+    context.close()
