@@ -321,3 +321,14 @@ def test_cards_commands_manage_a_card(context: Context) -> None:
     missing = runner.invoke(cli, ["--db", db, "cards", "info", "nope"])
     assert missing.exit_code != 0
     assert "no loaded deck has a card with id 'nope'" in str(missing.exception)
+
+
+def test_a_bad_id_among_several_changes_no_card(context: Context) -> None:
+    db = str(context.store.path)
+    card_id = ids(context, 1)[0]
+
+    result = CliRunner().invoke(cli, ["--db", db, "cards", "suspend", card_id, "nope"])
+
+    assert result.exit_code != 0
+    assert "'nope'; nothing was changed" in str(result.exception)
+    assert context.store.card_row(card_id) is None

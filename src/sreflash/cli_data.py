@@ -12,7 +12,7 @@ import click
 
 from sreflash import paths
 from sreflash.browse import FLAGS, CardInfo, card_info, info_lines, search
-from sreflash.errors import SreflashError
+from sreflash.errors import SreflashError, UnknownCardError
 from sreflash.importing import import_csv
 from sreflash.scheduling import RATING_NAMES, Rating
 from sreflash.stats import Stats, compute_stats
@@ -216,6 +216,13 @@ def info_json(info: CardInfo) -> dict[str, Any]:
 
 def _each(card_ids: tuple[str, ...], action: str) -> None:
     study = _options().context().study
+    # Every id is checked before any card changes: a typo must not leave the
+    # command half done.
+    unknown = [c for c in card_ids if study.library.card(c) is None]
+    if unknown:
+        raise UnknownCardError(
+            f"no loaded deck has a card with id {unknown[0]!r}; nothing was changed"
+        )
     for card_id in card_ids:
         if action == "suspend":
             study.set_suspended(card_id, True)
@@ -339,7 +346,8 @@ def import_csv_command(
         replace=replace,
     )
     verb = "Replaced" if result.replaced else "Wrote"
-    click.echo(f"{verb} {result.path}: deck {result.deck_id!r}, {result.cards} cards")
+    cards = "1 card" if result.cards == 1 else f"{result.cards} cards"
+    click.echo(f"{verb} {result.path}: deck {result.deck_id!r}, {cards}")
 
 
 # Backup
