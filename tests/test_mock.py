@@ -430,6 +430,18 @@ def test_an_unwritable_report_path_is_a_clear_error(
         write_report(_finished(mctx, clock), blocker / "mock.md")
 
 
+def test_a_report_path_that_cannot_be_written_is_refused_before_asking(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "folder").mkdir()
+
+    with pytest.raises(MockError, match="is a folder, not a file"):
+        MockOptions(report_path=tmp_path / "folder").check()
+    with pytest.raises(MockError, match=f"the folder {tmp_path / 'nope'} does not"):
+        MockOptions(report_path=tmp_path / "nope" / "r.md").check()
+    MockOptions(report_path=tmp_path / "r.md").check()
+
+
 # The command line
 
 

@@ -11,6 +11,7 @@ card an FSRS review. Nothing here knows about the screen.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import statistics
@@ -71,6 +72,15 @@ class MockOptions:
             raise MockError(f"--questions must be from 1 to 50, not {self.questions}")
         if not 0.25 <= self.minutes <= 60:
             raise MockError(f"--minutes must be from 0.25 to 60, not {self.minutes}")
+        if self.report_path is not None:
+            # Found out now, not after a 20-minute interview.
+            folder = self.report_path.parent
+            if self.report_path.is_dir():
+                raise MockError(f"--report {self.report_path} is a folder, not a file")
+            if not folder.is_dir():
+                raise MockError(f"--report: the folder {folder} does not exist")
+            if not os.access(folder, os.W_OK):
+                raise MockError(f"--report: the folder {folder} cannot be written")
 
 
 # Choosing questions
