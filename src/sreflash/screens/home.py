@@ -62,9 +62,11 @@ class HomeScreen(Screen[None]):
         for deck in context.library.decks:
             counts = study.counts(deck.id, kinds=NOT_LAB)
             # A Text cell: a deck title is the author's words, never markup.
-            table.add_row(Text(deck.title), *_cells(counts), key=deck.id)
+            cells = _cells(counts, len(deck.cards))
+            table.add_row(Text(deck.title), *cells, key=deck.id)
         total = study.counts(kinds=NOT_LAB)
-        table.add_row("All decks", *_cells(total), key=ALL_ROW)
+        every = len(context.library.cards)
+        table.add_row("All decks", *_cells(total, every), key=ALL_ROW)
 
         waiting = total.new + total.learning + total.due
         summary = (
@@ -116,5 +118,6 @@ class HomeScreen(Screen[None]):
         self.sreflash.start_lab()
 
 
-def _cells(counts: DeckCounts) -> tuple[str, str, str, str]:
-    return str(counts.new), str(counts.learning), str(counts.due), str(counts.total)
+def _cells(counts: DeckCounts, total: int) -> tuple[str, str, str, str]:
+    # The total counts lab cards too; the others are what a drill would show.
+    return str(counts.new), str(counts.learning), str(counts.due), str(total)
