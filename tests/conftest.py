@@ -31,6 +31,19 @@ def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_docker_unless_marked(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests not marked ``docker`` meet no engine, whatever the machine runs.
+
+    The drill asks for one at start and lets lab cards in when it answers; a test
+    of the drill must not change with the machine it runs on.
+    """
+    if request.node.get_closest_marker("docker") is None:
+        monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     """A clock stopped at :data:`T0`."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input, Static, TextArea
 
 from sreflash.app import SreflashApp
 from sreflash.clock import FrozenClock
@@ -18,7 +18,9 @@ from sreflash.config import Settings
 from sreflash.context import Context, open_context
 from sreflash.labs.history import lab_checks, lab_runs
 from sreflash.labs.model import find_lab
+from sreflash.screens.drill import DrillScreen
 from sreflash.screens.lab import LabScreen, PredictionScreen
+from sreflash.screens.summary import SummaryScreen
 
 SIZE = (80, 24)
 LAB = "phase2-image-design"
@@ -149,5 +151,100 @@ async def test_esc_cancels_a_lab_run_and_nothing_is_saved(
         assert "Cancelled" in text_of(app, "#lab-step")
         assert 0 < len(screen.results) < len(find_lab(LAB).checks())
 
+    assert lab_runs(context.store.db) == []
+    context.close()
+
+
+def only_lab_cards_left(context: Context) -> None:
+    """Suspend every other card, so the lab cards come first (a real DB change)."""
+    for card in context.library.iter_cards():
+        if card.kind != "lab":
+            context.study.set_suspended(card.id, True)
+
+
+@pytest.mark.docker
+async def test_the_drill_checks_a_lab_card_on_the_engine_and_suggests_a_rating(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = lab_context(db_path, settings, clock)
+    only_lab_cards_left(context)
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        await wait_until(pilot, lambda: screen.card is not None)
+        assert screen.card is not None and screen.card.id == "lab-whoami"
+        assert "join the queue" in text_of(app, "#drill-notice")
+
+        await pilot.press("t")
+        box = screen.query_one("#answer-box", TextArea)
+        box.insert(PREDICTIONS["non-root-user"])
+        await pilot.press("escape", "space")
+        assert screen.stage == "checking"
+        assert "Checking on the Docker engine" in text_of(app, "#drill-lab")
+        await pilot.press("1")  # nothing can be rated while the check runs
+        await wait_until(pilot, lambda: screen.stage == "answer")
+
+        engine = text_of(app, "#drill-lab")
+        assert (
+            "The engine's check passed" in engine and "Seen: id -u -> 10001" in engine
+        )
+        assert "bore out your prediction: suggested Good" in text_of(app, "#suggestion")
+        assert screen.query_one("#rate-3", Button).has_class("suggested")
+        assert "appuser" in text_of(app, "#model-answer")
+        await pilot.press("enter")
+
+        # The next lab card: Esc cancels its check, and the prediction stays.
+        assert screen.card.id == "lab-rebuild-cached"
+        await pilot.press("t")
+        box.insert("Nothing reruns.")
+        await pilot.press("ctrl+r", "escape")
+        await wait_until(pilot, lambda: screen.stage == "prompt")
+        assert box.text == "Nothing reruns."
+        await app.workers.wait_for_complete()
+        await pilot.press("escape", "q")
+        assert isinstance(app.screen, SummaryScreen)
+
+    assert review_rows(context) == [("lab-whoami", 3, "drill")]
+    runs = lab_runs(context.store.db)
+    assert [(r.lab_id, r.mode, r.passed, r.failed) for r in runs] == [
+        (LAB, "drill", 1, 0)
+    ]
+    [check] = lab_checks(context.store.db, runs[0].id)
+    assert (check.check_id, check.status) == ("non-root-user", "pass")
+    context.close()
+
+
+async def test_the_drill_without_docker_leaves_lab_cards_out_and_says_why(
+    db_path: Path,
+    settings: Settings,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A socket nothing listens on: a real engine that does not answer.
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    context = lab_context(db_path, settings, clock)
+    app = SreflashApp(context, start="drill")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notice = text_of(app, "#drill-notice")
+        assert "6 lab cards left out." in notice
+        assert "No Docker engine answers at unix:///nonexistent.sock" in notice
+        assert "start Docker" in notice
+        assert screen.card is not None and screen.card.kind != "lab"
+
+    # Only lab cards due: without an engine the drill has nothing to show.
+    only_lab_cards_left(context)
+    app = SreflashApp(context, start="drill")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+
+    assert review_rows(context) == []
     assert lab_runs(context.store.db) == []
     context.close()

@@ -69,6 +69,19 @@ def connect(timeout: int = CLIENT_TIMEOUT) -> docker.DockerClient:
     return client
 
 
+def engine_status(timeout: int = 10) -> tuple[bool, str]:
+    """Whether a Docker engine answers, and one sentence saying so (or why not)."""
+    try:
+        client = connect(timeout=timeout)
+        version = client.version().get("Version", "?")
+        client.close()
+    except DockerUnavailableError as error:
+        return False, str(error)
+    except (DockerException, requests.exceptions.RequestException) as error:
+        return False, _unavailable_sentence(error)
+    return True, f"Docker engine: answers (Docker {version})."
+
+
 def _unavailable_sentence(error: Exception) -> str:
     where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     if "Permission denied" in str(error) or isinstance(error, PermissionError):

@@ -1,9 +1,16 @@
-"""The drill: a card's prompt, an optional typed answer, the reveal and a rating."""
+"""The drill: a card's prompt, an optional typed answer, the reveal and a rating.
+
+Lab cards join the queue only when a Docker engine answers (asked in a worker at
+the start). For a lab card the learner types a prediction; the reveal makes the
+card's check on the real engine, in a worker, and the engine's answer decides the
+suggested rating (see ``sreflash.labs.cards``).
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -20,16 +27,38 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from sreflash.decks import Card
-from sreflash.errors import SreflashError
+from sreflash.errors import LabCancelledError, LabError, SreflashError
 from sreflash.grading import Grade, grade
+from sreflash.labs.cards import Verdict, judge
+from sreflash.labs.engine import engine_status
+from sreflash.labs.history import save_lab_run
+from sreflash.labs.model import find_lab
+from sreflash.labs.results import (
+    SKIP,
+    BuildLine,
+    CheckResult,
+    Event,
+    LabReport,
+    Status,
+    StepStarted,
+)
+from sreflash.labs.runner import run_guided
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
 
 NOT_LAB = frozenset({"question", "scenario", "checklist", "concept", "command"})
+WITH_LAB = NOT_LAB | {"lab"}
+LAB_ONLY = frozenset({"lab"})
+STATUS_WORDS = {
+    Status.PASS: ("passed", "green"),
+    Status.FAIL: ("failed", "red"),
+    Status.CANNOT: ("could not be made", "yellow"),
+}
 
 
 @dataclass
@@ -83,11 +112,14 @@ class DrillScreen(Screen[None]):
         ("u", "Undo this session's last rating"),
         ("s", "Suspend the card"),
         ("b", "Bury the card until tomorrow"),
+        ("esc", "Cancel a lab card's check on the engine"),
         ("q", "Finish: the session summary"),
     ]
 
     stage: reactive[str] = reactive("prompt", init=False, always_update=True)
-    """``prompt`` before the reveal, ``answer`` after it, ``done`` at the end."""
+    """``prompt`` before the reveal, ``answer`` after it, ``done`` at the end;
+    ``checking`` while a lab card's check runs, ``waiting`` while only lab cards
+    may be left and the engine has not answered yet."""
 
     class CardRated(Message):
         """Posted after a rating has been saved."""
@@ -96,6 +128,13 @@ class DrillScreen(Screen[None]):
             super().__init__()
             self.card = card
             self.rating = rating
+
+    class LabProgress(Message):
+        """A lab check's event, posted from its worker thread."""
+
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
 
     def __init__(self, deck_id: str | None = None) -> None:
         super().__init__()
@@ -107,6 +146,15 @@ class DrillScreen(Screen[None]):
         self.written: list[int] = []
         """Ids of the review-log entries this session wrote, oldest first."""
         self.shown_at = time.monotonic()
+        self.kinds = NOT_LAB
+        """Card kinds the queue draws from: lab cards join when Docker answers."""
+        self.labs_waiting = 0
+        """Lab cards in scope while the engine has not answered yet."""
+        self.lab_check: Worker[LabReport] | None = None
+        self.lab_cancel = threading.Event()
+        self.prediction = ""
+        self.lab_step = ""
+        self.verdict: Verdict | None = None
 
     @property
     def sreflash(self) -> SreflashApp:
@@ -122,6 +170,7 @@ class DrillScreen(Screen[None]):
             # Textual's Markdown widget, which mounts a widget per block.
             yield Static(id="prompt")
             yield TextArea(id="answer-box", soft_wrap=True, show_line_numbers=False)
+            yield Static(id="drill-lab")
             with Vertical(id="answer-view"):
                 # The verdict first: at 80x24 it must show without scrolling.
                 yield Static(id="suggestion")
@@ -141,19 +190,23 @@ class DrillScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        box = self.query_one("#answer-box", TextArea)
-        box.placeholder = (
-            "Type your answer (optional). Ctrl+R reveals; Esc leaves the box."
-        )
         self._lab_notice()
         self.show_next()
+
+    def on_unmount(self) -> None:
+        # A lab check still running stops at its next step and cleans up.
+        self.lab_cancel.set()
 
     # Showing cards
 
     def show_next(self, card: Card | None = None) -> None:
         """Show ``card``, or the next one due; the summary when none is left."""
         if card is None:
-            card = self.sreflash.context.study.next_card(self.deck_id, kinds=NOT_LAB)
+            study = self.sreflash.context.study
+            card = study.next_card(self.deck_id, kinds=self.kinds)
+        if card is None and self._lab_card_due():
+            self._wait_for_engine()
+            return
         if card is None:
             self.finish()
             return
@@ -169,36 +222,190 @@ class DrillScreen(Screen[None]):
         box = self.query_one("#answer-box", TextArea)
         box.clear()
         box.display = True
+        box.placeholder = (
+            "Type your prediction, then Ctrl+R: the engine checks it. Esc leaves "
+            "the box."
+            if card.kind == "lab"
+            else "Type your answer (optional). Ctrl+R reveals; Esc leaves the box."
+        )
+        self.verdict = None
+        self.query_one("#drill-lab", Static).display = False
         self.query_one("#card", VerticalScroll).focus()
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.stage = "prompt"
         self._update_status()
 
     def _update_status(self) -> None:
-        counts = self.sreflash.context.study.counts(self.deck_id, kinds=NOT_LAB)
+        counts = self.sreflash.context.study.counts(self.deck_id, kinds=self.kinds)
         self.query_one("#drill-status", Static).update(
             f"[b]{counts.new}[/b] new · [b]{counts.learning}[/b] learning · "
             f"[b]{counts.due}[/b] to review · {self.tally.done} done"
         )
 
+    # Lab cards and the engine
+
     def _lab_notice(self) -> None:
+        """Ask, in a worker, whether a Docker engine answers for the lab cards."""
         labs = [
             c
             for c in self.sreflash.context.library.iter_cards(self.deck_id)
             if c.kind == "lab"
         ]
         notice = self.query_one("#drill-notice", Static)
-        if labs:
-            notice.update(
-                f"{len(labs)} lab cards left out: sreflash lab run checks them "
-                "on Docker."
-            )
         notice.display = bool(labs)
+        if not labs:
+            return
+        self.labs_waiting = len(labs)
+        notice.update(
+            Text(f"{len(labs)} lab cards left out while sreflash asks Docker…")
+        )
+        self.run_worker(engine_status, thread=True, group="drill-engine")
+
+    def _engine_answered(self, ready: bool, sentence: str) -> None:
+        count, self.labs_waiting = self.labs_waiting, 0
+        notice = self.query_one("#drill-notice", Static)
+        if ready:
+            self.kinds = WITH_LAB
+            notice.update(
+                Text(
+                    f"{count} lab cards join the queue: the reveal checks your "
+                    "prediction on the Docker engine."
+                )
+            )
+        else:
+            # The sentence says why and how to fix it, in the engine module's words.
+            notice.update(Text(f"{count} lab cards left out. {sentence}"))
+        if self.stage != "done":
+            self._update_status()
+        if self.stage == "waiting":
+            self.show_next()
+
+    def _lab_card_due(self) -> bool:
+        """Whether a lab card waits for the engine's answer to be shown."""
+        if not self.labs_waiting:
+            return False
+        study = self.sreflash.context.study
+        return study.next_card(self.deck_id, kinds=LAB_ONLY) is not None
+
+    def _wait_for_engine(self) -> None:
+        self.card = None
+        self.query_one("#card-meta", Static).update("")
+        self.query_one("#prompt", Static).update(
+            Text("Asking the Docker engine whether the lab cards can join…")
+        )
+        self.query_one("#answer-box", TextArea).display = False
+        self.query_one("#drill-lab", Static).display = False
+        self.stage = "waiting"
+
+    def _start_check(self, card: Card, typed: str) -> None:
+        """Make the card's check on the engine in a worker; progress shows live."""
+        assert card.lab is not None
+        try:
+            lab = find_lab(card.lab.lab)
+        except LabError as error:
+            self.sreflash.report(error)
+            failed = CheckResult(card.lab.check, card.id, Status.CANNOT, str(error))
+            self._show_answer(card, typed, failed)
+            return
+        self.prediction = typed
+        self.lab_cancel = threading.Event()
+        cancel = self.lab_cancel
+        progress = self.query_one("#drill-lab", Static)
+        progress.display = True
+        progress.update(Text("Checking on the Docker engine… (esc cancels)"))
+        self.stage = "checking"
+
+        def check() -> LabReport:
+            return run_guided(
+                lab,
+                predict=lambda question: typed or SKIP,
+                on_event=self._post_progress,
+                only={card.lab.check} if card.lab else None,
+                cancelled=cancel.is_set,
+            )
+
+        self.lab_check = self.run_worker(
+            check, thread=True, group="drill-lab", exit_on_error=False
+        )
+
+    def _post_progress(self, event: Event) -> None:
+        # Called in the worker thread; post_message is thread-safe.
+        self.post_message(self.LabProgress(event))
+
+    @on(LabProgress)
+    def _lab_progress(self, message: LabProgress) -> None:
+        if self.stage != "checking" or self.lab_cancel.is_set():
+            return
+        event = message.event
+        progress = self.query_one("#drill-lab", Static)
+        if isinstance(event, StepStarted):
+            self.lab_step = f"Step {event.index}/{event.total}: {event.title}"
+            progress.update(Text(f"Checking on the Docker engine… {self.lab_step}"))
+        elif isinstance(event, BuildLine) and event.line.strip():
+            progress.update(
+                Text.assemble(
+                    f"Checking on the Docker engine… {self.lab_step}\n",
+                    (event.line.strip()[:200], "dim"),
+                )
+            )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "drill-engine" and worker.state is WorkerState.SUCCESS:
+            ready, sentence = cast("tuple[bool, str]", worker.result)
+            self._engine_answered(ready, sentence)
+            return
+        if worker is not self.lab_check or not worker.is_finished:
+            return
+        self.lab_check = None
+        card = self.card
+        if card is None or card.lab is None or self.stage != "checking":
+            return
+        if worker.state is WorkerState.SUCCESS:
+            report = cast(LabReport, worker.result)
+            self._save_check(report)
+            self._show_answer(card, self.prediction, report.result(card.lab.check))
+            return
+        error = worker.error
+        if (
+            isinstance(error, LabCancelledError)
+            or worker.state is WorkerState.CANCELLED
+        ):
+            self.notify("Check cancelled; what it created was removed.")
+            self.show_next(card)
+            self.query_one("#answer-box", TextArea).insert(self.prediction)
+            return
+        if not isinstance(error, SreflashError):
+            error = LabError(f"the check failed to run: {error!r}")
+        self.sreflash.report(error)
+        failed = CheckResult(card.lab.check, card.id, Status.CANNOT, str(error))
+        self._show_answer(card, self.prediction, failed)
+
+    def _save_check(self, report: LabReport) -> None:
+        try:
+            save_lab_run(self.sreflash.context.store.db, replace(report, mode="drill"))
+        except SreflashError as error:
+            self.sreflash.report(error)
+
+    def _lab_text(self, result: CheckResult) -> Text:
+        words, colour = STATUS_WORDS[result.status]
+        text = Text.assemble("The engine's check ", (words, f"bold {colour}"), ": ")
+        text.append(result.title)
+        label = "Why not" if result.status is Status.CANNOT else "Seen"
+        text.append(f"\n{label}: {result.seen}")
+        if result.hint:
+            text.append(f"\nHint: {result.hint}", style="italic")
+        return text
 
     def watch_stage(self, stage: str) -> None:
         self.query_one("#answer-view").display = stage == "answer"
         self.query_one("#ratings").display = stage == "answer"
         self.refresh_bindings()
+
+    def _suggested(self) -> Rating | None:
+        if self.card is not None and self.card.kind == "lab":
+            return self.verdict.rating if self.verdict is not None else None
+        return self.grade.suggested if self.grade is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reveal", "type_answer"):
@@ -206,9 +413,11 @@ class DrillScreen(Screen[None]):
         if action == "rate":
             return self.stage == "answer"
         if action == "accept":
-            return self.stage == "answer" and self.grade is not None
+            return self.stage == "answer" and self._suggested() is not None
         if action in ("suspend", "bury"):
-            return self.card is not None and self.stage != "done"
+            return self.card is not None and self.stage in ("prompt", "answer")
+        if action == "undo":
+            return self.stage not in ("checking", "done")
         return True
 
     # Actions
@@ -218,7 +427,17 @@ class DrillScreen(Screen[None]):
         self.query_one("#answer-box", TextArea).focus()
 
     def action_leave(self) -> None:
-        """Leave the answer box (finishing is ``q``, so Esc twice never ends it)."""
+        """Leave the answer box (finishing is ``q``, so Esc twice never ends it).
+
+        While a lab card's check runs, cancel it instead.
+        """
+        if self.stage == "checking":
+            if not self.lab_cancel.is_set():
+                self.lab_cancel.set()
+                self.query_one("#drill-lab", Static).update(
+                    Text("Cancelling: the check stops after this step…")
+                )
+            return
         if isinstance(self.focused, TextArea):
             self.query_one("#card", VerticalScroll).focus()
 
@@ -230,8 +449,25 @@ class DrillScreen(Screen[None]):
         box = self.query_one("#answer-box", TextArea)
         typed = box.text
         box.display = bool(typed.strip())
+        if card.kind == "lab" and card.lab is not None:
+            self._start_check(card, typed.strip())
+            return
+        self._show_answer(card, typed)
+
+    def _show_answer(
+        self, card: Card, typed: str, result: CheckResult | None = None
+    ) -> None:
+        """The model answer, the grade of what was typed, and for a lab card what
+        the engine said."""
         self.grade = grade(card, typed) if typed.strip() and card.key_points else None
         self.intervals = self.sreflash.context.study.intervals(card)
+        if result is not None:
+            # The typed text is the prediction, whether or not the check asks one.
+            result = replace(result, prediction=typed.strip())
+            self.verdict = judge(card, result, learner_built=False)
+            lab = self.query_one("#drill-lab", Static)
+            lab.update(self._lab_text(result))
+            lab.display = True
 
         self.query_one("#model-answer", Static).update(Markdown(card.answer))
         self.query_one("#key-points", Static).update(self._points_text(card))
@@ -240,13 +476,13 @@ class DrillScreen(Screen[None]):
             button = self.query_one(f"#rate-{int(rating)}", Button)
             interval = format_interval(self.intervals[rating])
             button.label = f"{int(rating)} {RATING_NAMES[rating]} · {interval}"
-            suggested = self.grade is not None and self.grade.suggested == rating
-            button.set_class(suggested, "suggested")
+            button.set_class(self._suggested() == rating, "suggested")
         scroller = self.query_one("#card", VerticalScroll)
         scroller.focus()
         self.stage = "answer"
-        view = self.query_one("#answer-view")
-        self.call_after_refresh(view.scroll_visible, top=True, animate=False)
+        # The verdict first: the engine's answer for a lab card, else the grade.
+        first = self.query_one("#drill-lab" if result else "#answer-view")
+        self.call_after_refresh(first.scroll_visible, top=True, animate=False)
 
     def _points_text(self, card: Card) -> Group | str:
         label = "Talking points" if card.kind == "scenario" else "Key points"
@@ -270,7 +506,9 @@ class DrillScreen(Screen[None]):
                 grid.add_row(mark, Text(result.point.text))
         return Group(Text(label, style="bold"), grid)
 
-    def _suggestion_text(self) -> str:
+    def _suggestion_text(self) -> str | Text:
+        if self.verdict is not None:
+            return self._verdict_text(self.verdict)
         if self.grade is None:
             return "Rate yourself: 1 Again · 2 Hard · 3 Good · 4 Easy."
         covered = len(self.grade.covered)
@@ -280,12 +518,25 @@ class DrillScreen(Screen[None]):
             f"suggested [b]{name}[/b] (Enter accepts; 1-4 overrule)."
         )
 
+    def _verdict_text(self, verdict: Verdict) -> Text:
+        reason = verdict.reason[0].upper() + verdict.reason[1:]
+        if verdict.rating is None:
+            return Text(
+                f"{reason}. Nothing is suggested: rate yourself, 1 Again to 4 Easy."
+            )
+        return Text.assemble(
+            f"{reason}: suggested ",
+            (RATING_NAMES[verdict.rating], "bold"),
+            " (Enter accepts; 1-4 overrule).",
+        )
+
     def action_accept(self) -> None:
         """Rate with the suggestion, if there is one."""
-        if self.grade is None:
+        suggested = self._suggested()
+        if suggested is None:
             self.notify("Choose a rating: 1 Again, 2 Hard, 3 Good, 4 Easy.")
             return
-        self.action_rate(int(self.grade.suggested))
+        self.action_rate(int(suggested))
 
     def action_rate(self, value: int) -> None:
         """Save a rating for the card on screen, then show the next card."""
@@ -361,6 +612,7 @@ class DrillScreen(Screen[None]):
 
     def action_finish(self) -> None:
         """End the session now; every rating is already saved."""
+        self.lab_cancel.set()
         self.finish()
 
     def finish(self) -> None:

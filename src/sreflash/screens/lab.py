@@ -23,13 +23,12 @@ from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static
 from textual.worker import Worker, WorkerState
 
 from sreflash.errors import (
-    DockerUnavailableError,
     LabCancelledError,
     LabError,
     SreflashError,
 )
 from sreflash.labs.cards import LabRating, schedule_report
-from sreflash.labs.engine import connect
+from sreflash.labs.engine import engine_status
 from sreflash.labs.history import save_lab_run
 from sreflash.labs.model import Lab, list_labs
 from sreflash.labs.results import (
@@ -57,17 +56,6 @@ STATUS_TEXT = {
 }
 # How often a worker waiting on a modal looks whether the run was cancelled.
 POLL_SECONDS = 0.1
-
-
-def engine_status() -> tuple[bool, str]:
-    """Whether a Docker engine answers, and a sentence saying so (or why not)."""
-    try:
-        client = connect(timeout=10)
-        version = client.version().get("Version", "?")
-        client.close()
-    except DockerUnavailableError as error:
-        return False, str(error)
-    return True, f"Docker engine: answers (Docker {version})."
 
 
 def describe_result(result: CheckResult) -> Text:
