@@ -146,7 +146,7 @@ async def test_suspend_bury_flag_and_reset_are_saved(context: Context) -> None:
         await pilot.press("s")
         row = store.card_row(card.id)
         assert row is not None and row.suspended == 1
-        assert table(app).get_row(card.id)[2] == "suspended"
+        assert table(app).get_row(card.id)[1] == "suspended"
         await pilot.press("s")
         row = store.card_row(card.id)
         assert row is not None and row.suspended == 0
@@ -154,7 +154,7 @@ async def test_suspend_bury_flag_and_reset_are_saved(context: Context) -> None:
         await pilot.press("b")
         row = store.card_row(card.id)
         assert row is not None and row.buried_until == END_OF_DAY
-        assert table(app).get_row(card.id)[2] == "buried"
+        assert table(app).get_row(card.id)[1] == "buried"
 
         await pilot.press("f", "f")
         row = store.card_row(card.id)
@@ -166,5 +166,5 @@ async def test_suspend_bury_flag_and_reset_are_saved(context: Context) -> None:
         assert "Press R again" in text_of(app, "#browser-status")
         await pilot.press("R")
         assert store.card_row(card.id) is None
-        assert table(app).get_row(card.id)[2] == "new"
+        assert table(app).get_row(card.id)[1] == "new"
         assert len(store.reviews(card.id)) == 1

@@ -54,7 +54,8 @@ class BrowserScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#browser-cards", DataTable)
-        table.add_columns("Card", "Topic", "State", "Due", "Lapses", "Flag", "Deck")
+        # State and due first: at 80 columns the rest may scroll out of view.
+        table.add_columns("Card", "State", "Due", "Topic", "Lapses", "Flag", "Deck")
         self.run_search(self.initial_query)
         table.focus()
 
@@ -189,9 +190,9 @@ def _cells(found: Found) -> tuple[str, str, str, str, str, str, str]:
     row = found.row
     return (
         found.card.id,
-        found.card.topic,
         found.state,
         found.due,
+        found.card.topic,
         str(row.lapses) if row else "0",
         FLAGS.get(row.flag, "") if row else "",
         found.card.deck_id,

@@ -23,10 +23,11 @@ class HomeScreen(Screen[None]):
     """Decks and what each has due today; the place every session starts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,space", "drill_selected", "Drill selected", key_display="⏎"),
+        # Short names: nine keys must fit an 80-column footer.
+        Binding("enter,space", "drill_selected", "Drill deck", key_display="⏎"),
         Binding("d", "drill_all", "Drill all"),
-        Binding("m", "mock", "Mock interview"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("m", "mock", "Mock"),
+        Binding("r", "refresh", "Refresh", show=False),
         Binding("S", "stats", "Stats"),
         Binding("c", "cards", "Cards"),
         Binding("l", "labs", "Labs"),

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 # Room left for the prompt so the table fits 80 columns.
-PROMPT_WIDTH = 34
+PROMPT_WIDTH = 26
 
 
 def default_report_path(report: MockReport) -> Path:
