@@ -189,7 +189,7 @@ def test_import_command_writes_to_the_users_deck_folder(
 
     target = isolated_paths / "data" / "decks" / "sre-toil.yaml"
     assert first.exit_code == 0, first.output
-    assert first.stdout == f"Wrote {target}: deck 'sre-toil', 1 cards\n"
+    assert first.stdout == f"Wrote {target}: deck 'sre-toil', 1 card\n"
     assert isinstance(second.exception, ImportFileError)
     assert "already exists; pass --replace" in str(second.exception)
     assert "sre-toil" in {deck["id"] for deck in json.loads(listed.stdout)}
