@@ -268,8 +268,7 @@ class DrillScreen(Screen[None]):
             self.kinds = WITH_LAB
             notice.update(
                 Text(
-                    f"{count} lab cards join the queue: the reveal checks your "
-                    "prediction on the Docker engine."
+                    f"{count} lab cards join the queue: Docker checks your predictions."
                 )
             )
         else:
@@ -513,9 +512,11 @@ class DrillScreen(Screen[None]):
             return "Rate yourself: 1 Again · 2 Hard · 3 Good · 4 Easy."
         covered = len(self.grade.covered)
         name = RATING_NAMES[self.grade.suggested]
-        return (
+        return Text.assemble(
             f"Your answer covered {covered} of {len(self.grade.points)} points: "
-            f"suggested [b]{name}[/b] (Enter accepts; 1-4 overrule)."
+            "suggested ",
+            (name, "bold"),
+            " (Enter accepts; 1-4 overrule).",
         )
 
     def _verdict_text(self, verdict: Verdict) -> Text:
