@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import compileall
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from sreflash.labs.history import lab_checks, lab_runs, save_lab_run
 from sreflash.labs.model import LAB_FILE, find_lab, load_lab
 from sreflash.labs.probe import parse_proc_net_tcp
 from sreflash.labs.results import CheckResult, LabReport, Status
-from sreflash.labs.runner import run_guided, write_challenge
+from sreflash.labs.runner import _copy_of, run_guided, write_challenge
 from sreflash.store import Store
 
 REQUIRED_IDS = {
@@ -257,6 +259,27 @@ def test_cli_errors_are_one_line_on_stderr(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: No lab is called 'no-such-lab'")
     assert "Traceback" not in result.output
+
+
+def test_installed_byte_code_never_reaches_a_workspace(tmp_path: Path) -> None:
+    # pip compiles every .py file it installs, lab material included: an installed
+    # sreflash has __pycache__ folders its source tree never had.
+    shipped = tmp_path / "lab"
+    shutil.copytree(find_lab("phase2-image-design").folder, shipped)
+    assert compileall.compile_dir(shipped, quiet=1)
+    assert list(shipped.rglob("*.pyc"))
+    lab = load_lab(shipped / LAB_FILE)
+
+    written = write_challenge(lab, tmp_path / "fix-me")
+    with _copy_of(lab.context_dir, shipped=True) as work:
+        copied = [p.name for p in work.rglob("*")]
+
+    assert sorted(p.name for p in written) == [
+        "Dockerfile",
+        "app.py",
+        "requirements.txt",
+    ]
+    assert "__pycache__" not in copied and "app.py" in copied
 
 
 def test_challenge_writes_into_an_empty_folder_only(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def run_guided(
         LabError: ``only`` names a check the lab does not have.
     """
     steps = plan(lab, only)
-    with _copy_of(lab.context_dir) as work:
+    with _copy_of(lab.context_dir, shipped=True) as work:
         run = _Run(lab, "guided", work, client, predict, on_event, steps=steps)
         run.cancelled = cancelled or (lambda: False)
         return run.run()
@@ -185,7 +185,7 @@ def write_challenge(lab: Lab, target: Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sorted(lab.challenge_dir.rglob("*")):
-        if source.is_file():
+        if source.is_file() and not _is_bytecode(source):
             destination = target / source.relative_to(lab.challenge_dir)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, destination)
@@ -193,14 +193,26 @@ def write_challenge(lab: Lab, target: Path) -> list[Path]:
     return written
 
 
+def _is_bytecode(path: Path) -> bool:
+    return path.suffix == ".pyc" or "__pycache__" in path.parts
+
+
 @contextmanager
-def _copy_of(folder: Path) -> Iterator[Path]:
+def _copy_of(folder: Path, *, shipped: bool = False) -> Iterator[Path]:
+    """A temporary copy of ``folder`` to build from.
+
+    ``shipped`` is for the lab material installed with sreflash: pip compiles every
+    ``.py`` file it installs, so the installed copy holds ``__pycache__`` folders
+    the lab never had; they are left behind. A learner's workspace is copied as it
+    is, caches and all, since keeping them out is what its .dockerignore is for.
+    """
     if not folder.is_dir():
         raise LabError(f"{folder} is not a folder.")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc") if shipped else None
     with tempfile.TemporaryDirectory(prefix="sreflash-lab-") as temp:
         work = Path(temp) / "context"
         # Symlinks stay links: a learner's link must not pull host files in.
-        shutil.copytree(folder, work, symlinks=True)
+        shutil.copytree(folder, work, symlinks=True, ignore=ignore)
         yield work
 
 
@@ -454,7 +466,7 @@ class _Run:
         # Sizes are shown relative to the Phase 1 base: the lab's reference point.
         self.subject.base = base
 
-        with _copy_of(self.lab.context_dir) as context:
+        with _copy_of(self.lab.context_dir, shipped=True) as context:
             # Phase 1 had no .dockerignore, and a working folder full of junk.
             (context / ".dockerignore").unlink(missing_ok=True)
             self._plant(context)
