@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,8 @@ from sreflash.labs.runner import (
 from sreflash.scheduling import RATING_NAMES
 
 EXIT_ERROR = 1
+# Every check was "cannot check": neither a pass nor the learner's fault.
+EXIT_NOTHING_CHECKED = 3
 EXIT_INTERRUPTED = 130
 _MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.CANNOT: "CANNOT CHECK"}
 _COLOURS = {Status.PASS: "green", Status.FAIL: "red", Status.CANNOT: "yellow"}
@@ -138,15 +141,20 @@ def run_command(
     wrong Again; a skipped prediction rates nothing.
     """
     item = find_lab(lab_id)
+    client = connect()  # a stopped engine is said once, before any step runs
     show = _Printer(to_stderr=as_json)
     predict = (lambda question: SKIP) if yes else show.ask
-    report = run_guided(item, predict=predict, on_event=show.event)
+    report = run_guided(item, predict=predict, on_event=show.event, client=client)
     _finish(ctx, report, as_json, show, schedule=not no_schedule)
 
 
 @lab.command("check")
 @click.argument("lab_id")
-@click.option("--image", help="Your image (default: the lab's image name).")
+@click.option(
+    "--image",
+    callback=lambda _ctx, _param, value: _image_reference(value),
+    help="Your image (default: the lab's image name).",
+)
 @click.option("--container", help="Your running container (default: the lab's name).")
 @click.option(
     "--workspace",
@@ -171,12 +179,13 @@ def check_command(
     Lab cards are rated from the results: a passed check Good, a failed one Again.
     """
     item = find_lab(lab_id)
+    client = connect()  # a stopped engine is said once, before any step runs
     show = _Printer(to_stderr=as_json)
     if workspace is not None:
-        report = check_workspace(item, workspace, on_event=show.event)
+        report = check_workspace(item, workspace, on_event=show.event, client=client)
     else:
         report = check_image(
-            item, image=image, container=container, on_event=show.event
+            item, image=image, container=container, on_event=show.event, client=client
         )
     _finish(ctx, report, as_json, show, schedule=not no_schedule)
 
@@ -233,6 +242,27 @@ def _finish(
         show.cards(rated)
     if report.failed:
         sys.exit(EXIT_ERROR)
+    if not report.passed:
+        click.echo("Nothing could be checked; the lines above say why.", err=True)
+        sys.exit(EXIT_NOTHING_CHECKED)
+
+
+# What Docker accepts as [registry/]name[:tag]: lower-case path components.
+_REFERENCE = re.compile(
+    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$"
+)
+
+
+def _image_reference(value: str | None) -> str | None:
+    if value is not None and not _REFERENCE.match(value):
+        raise click.BadParameter(
+            f"{value!r} is not an image reference Docker accepts "
+            "(lower-case name, optional :tag)"
+        )
+    return value
 
 
 def _context(ctx: click.Context) -> tuple[Context, bool]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,17 +11,15 @@ from sreflash.cli import cli
 from sreflash.context import Context
 from sreflash.errors import LabError
 from sreflash.labs.cards import judge, judge_report, lab_cards, schedule_report
-from sreflash.labs.history import lab_runs
 from sreflash.labs.model import find_lab
 from sreflash.labs.results import SKIP, CheckResult, LabReport, Question, Status
 from sreflash.labs.runner import plan, run_guided
 from sreflash.scheduling import Rating
-from sreflash.store import Store
 from tests.conftest import T0
 
 LAB = "phase2-image-design"
 RIGHT = {
-    "non-root-user": "It prints appuser, not root, because of the USER instruction.",
+    "runtime-identity": "It prints appuser, not root, because of the USER instruction.",
     "rebuild-all-cached": "Nothing reruns because each layer is a cache hit.",
     "tags-one-image": "There is one image id, since a tag is just a name for it.",
 }
@@ -52,22 +48,22 @@ def test_the_deck_names_six_checks_of_the_phase2_lab(context: Context) -> None:
     assert sorted(named) == [
         "code-edit-reuses-deps",
         "dockerignore-keeps-out",
-        "non-root-user",
         "rebuild-all-cached",
+        "runtime-identity",
         "size-vs-phase1",
         "tags-one-image",
     ]
-    assert [card.id for card in named["non-root-user"]] == ["lab-whoami"]
+    assert [card.id for card in named["runtime-identity"]] == ["lab-whoami"]
     assert lab_cards(context.library, "no-such-lab") == {}
 
 
 @pytest.mark.parametrize(
     ("status", "prediction", "learner_built", "expected"),
     [
-        (Status.CANNOT, RIGHT["non-root-user"], True, None),
+        (Status.CANNOT, RIGHT["runtime-identity"], True, None),
         (Status.FAIL, "", True, Rating.Again),
-        (Status.FAIL, RIGHT["non-root-user"], False, Rating.Again),
-        (Status.PASS, RIGHT["non-root-user"], False, Rating.Good),
+        (Status.FAIL, RIGHT["runtime-identity"], False, Rating.Again),
+        (Status.PASS, RIGHT["runtime-identity"], False, Rating.Good),
         (Status.PASS, "It prints root.", False, Rating.Again),
         (Status.PASS, "", False, None),
         (Status.PASS, SKIP, False, None),
@@ -85,7 +81,9 @@ def test_a_result_rates_its_card_by_status_prediction_and_who_built_it(
 ) -> None:
     card = context.library.cards["lab-whoami"]
     verdict = judge(
-        card, result("non-root-user", status, prediction), learner_built=learner_built
+        card,
+        result("runtime-identity", status, prediction),
+        learner_built=learner_built,
     )
     assert verdict.rating == expected
     assert verdict.reason
@@ -96,10 +94,10 @@ def test_a_wrong_prediction_on_a_passing_check_is_graded_and_rated_again(
 ) -> None:
     card = context.library.cards["lab-whoami"]
     verdict = judge(
-        card, result("non-root-user", Status.PASS, "root"), learner_built=False
+        card, result("runtime-identity", Status.PASS, "root"), learner_built=False
     )
     assert verdict.grade is not None and not verdict.grade.passed
-    assert verdict.reason == "the engine proved your prediction wrong"
+    assert verdict.reason == "the engine showed otherwise"
 
 
 def test_scheduling_a_guided_report_saves_reviews_with_the_lab_source(
@@ -107,7 +105,7 @@ def test_scheduling_a_guided_report_saves_reviews_with_the_lab_source(
 ) -> None:
     guided = report(
         "guided",
-        result("non-root-user", Status.PASS, RIGHT["non-root-user"]),
+        result("runtime-identity", Status.PASS, RIGHT["runtime-identity"]),
         result("dockerignore-keeps-out", Status.PASS, WRONG["dockerignore-keeps-out"]),
         result("tags-one-image", Status.FAIL, RIGHT["tags-one-image"]),
         result("rebuild-all-cached", Status.PASS, SKIP),
@@ -137,7 +135,7 @@ def test_scheduling_a_guided_report_saves_reviews_with_the_lab_source(
 def test_a_check_of_the_learners_own_image_rates_a_pass_good(context: Context) -> None:
     own = report(
         "check",
-        result("non-root-user", Status.PASS),
+        result("runtime-identity", Status.PASS),
         result("rebuild-all-cached", Status.CANNOT),
     )
     assert [r.verdict.rating for r in judge_report(context.library, own)] == [
@@ -171,7 +169,7 @@ def test_the_main_cli_lists_the_lab_group() -> None:
     assert "lab     Hands-on labs" in result.output
 
 
-def test_lab_run_uses_the_global_db_and_rates_nothing_it_cannot_check(
+def test_lab_run_without_an_engine_says_so_once_and_saves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A socket nothing listens on: a real unreachable engine.
@@ -181,14 +179,11 @@ def test_lab_run_uses_the_global_db_and_rates_nothing_it_cannot_check(
         cli, ["--db", str(db), "lab", "run", LAB, "--yes", "--json"]
     )
 
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["run_id"] == 1
-    assert {card["rating"] for card in data["cards"]} == {None}
-    assert len(data["cards"]) == 6
-    assert lab_runs(Store.open(db).db)[0].cannot == data["cannot_check"]
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM review_log").fetchone() == (0,)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: No Docker engine answers at unix://")
+    assert len(result.stderr.splitlines()) == 1
+    assert not db.exists()
 
 
 # The real engine
@@ -220,3 +215,32 @@ def test_a_guided_run_with_predictions_rates_the_lab_cards(context: Context) -> 
         ("lab-tags-one-id", 3, "lab"),
         ("lab-whoami", 3, "lab"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("card_id", "prediction", "rating"),
+    [
+        ("lab-whoami", "appuser", Rating.Good),
+        ("lab-whoami", "root, not appuser", Rating.Again),
+        ("lab-tags-one-id", "one", Rating.Good),
+        ("lab-tags-one-id", "two", Rating.Again),
+        ("lab-rebuild-cached", "none", Rating.Good),
+        ("lab-dockerignore", ".git and .env", Rating.Again),
+        ("lab-size", "smaller", Rating.Good),
+        ("lab-code-edit", "COPY . .", Rating.Good),
+        ("lab-code-edit", "pip install", Rating.Again),
+    ],
+)
+def test_a_short_prediction_is_judged_on_the_fact_it_was_asked(
+    context: Context, card_id: str, prediction: str, rating: Rating
+) -> None:
+    # Lab questions ask for one fact ("how many image ids?"); the card's other
+    # points say why, which a one-line prediction need not.
+    card = context.library.cards[card_id]
+    assert card.lab is not None
+
+    verdict = judge(
+        card, result(card.lab.check, Status.PASS, prediction), learner_built=False
+    )
+
+    assert verdict.rating == rating

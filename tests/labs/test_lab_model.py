@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import compileall
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -239,19 +238,25 @@ def test_a_stopped_engine_is_one_sentence_and_never_a_wrong_answer(
     assert cannot and all("No Docker engine answers" in r.seen for r in cannot)
 
 
-def test_cli_run_without_an_engine_prints_results_and_stores_them(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_cli_names_a_bad_image_and_an_unwritable_challenge_folder(
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
-    db = tmp_path / "lab.db"
-    result = CliRunner().invoke(
-        lab_group, ["--db", str(db), "run", "phase2-image-design", "--yes", "--json"]
+    bad_image = CliRunner().invoke(
+        lab_group, ["check", "phase2-image-design", "--image", "Bad Name!!"]
     )
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["failed"] == 0 and data["cannot_check"] > 0
-    assert data["run_id"] == 1
-    assert lab_runs(Store.open(db).db)[0].cannot == data["cannot_check"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    unwritable = CliRunner().invoke(
+        lab_group, ["challenge", "phase2-image-design", str(blocker / "sub")]
+    )
+
+    assert bad_image.exit_code == 2
+    assert "'Bad Name!!' is not an image reference Docker accepts" in bad_image.stderr
+    assert unwritable.exit_code == 1
+    assert unwritable.stderr == (
+        f"Error: cannot write the challenge into {blocker / 'sub'} (Not a directory);"
+        " name a folder you can write to.\n"
+    )
 
 
 def test_cli_errors_are_one_line_on_stderr(tmp_path: Path) -> None:

@@ -179,7 +179,7 @@ async def test_the_drill_checks_a_lab_card_on_the_engine_and_suggests_a_rating(
 
         await pilot.press("t")
         box = screen.query_one("#answer-box", TextArea)
-        box.insert(PREDICTIONS["non-root-user"])
+        box.insert(PREDICTIONS["runtime-identity"])
         await pilot.press("escape", "space")
         assert screen.stage == "checking"
         assert "Checking on the Docker engine" in text_of(app, "#drill-lab")
@@ -188,7 +188,8 @@ async def test_the_drill_checks_a_lab_card_on_the_engine_and_suggests_a_rating(
 
         engine = text_of(app, "#drill-lab")
         assert (
-            "The engine's check passed" in engine and "Seen: id -u -> 10001" in engine
+            "The engine's check passed" in engine
+            and "Seen: whoami -> appuser" in engine
         )
         assert "bore out your prediction: suggested Good" in text_of(app, "#suggestion")
         assert screen.query_one("#rate-3", Button).has_class("suggested")
@@ -212,7 +213,7 @@ async def test_the_drill_checks_a_lab_card_on_the_engine_and_suggests_a_rating(
         (LAB, "drill", 1, 0)
     ]
     [check] = lab_checks(context.store.db, runs[0].id)
-    assert (check.check_id, check.status) == ("non-root-user", "pass")
+    assert (check.check_id, check.status) == ("runtime-identity", "pass")
     context.close()
 
 

@@ -5,14 +5,16 @@ deck). After a run, each result whose check a card names rates that card:
 
 - cannot check: no rating (the engine, not the learner, is at fault);
 - fail: Again;
-- pass with a prediction: the prediction is graded against the card's key points:
-  Good when it holds, Again when the real container proved it wrong;
+- pass with a prediction: the prediction is graded against the card's first key
+  point, the fact the question asks for (the rest say why, which a one-line
+  prediction need not): Good when it holds, Again when the engine showed otherwise;
 - pass without a prediction: Good when the learner built it (``check`` and
   ``workspace`` runs), no rating in a guided run (nothing of theirs was tested).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sreflash.decks import Card, Library
@@ -69,12 +71,30 @@ def judge(card: Card, result: CheckResult, *, learner_built: bool) -> Verdict:
         return Verdict(Rating.Again, "the check failed")
     if has_prediction(result.prediction):
         graded = grade(card, result.prediction)
-        if graded.passed:
+        if _states_the_fact(card, result.prediction, graded):
             return Verdict(Rating.Good, "the engine bore out your prediction", graded)
-        return Verdict(Rating.Again, "the engine proved your prediction wrong", graded)
+        return Verdict(Rating.Again, "the engine showed otherwise", graded)
     if learner_built:
         return Verdict(Rating.Good, "what you built passed")
     return Verdict(None, "not rated: no prediction, so nothing of yours was tested")
+
+
+def _states_the_fact(card: Card, prediction: str, graded: Grade) -> bool:
+    """Whether a prediction covers the card's first key point: the fact asked for.
+
+    A one-word prediction ("one", "none") is also taken when it is exactly one of
+    that point's phrasings: the scorer passes over such small words in sentences.
+    """
+    if not graded.points:
+        return False
+    if graded.points[0].covered:
+        return True
+    said = _bare(prediction)
+    return any(said == _bare(p) for p in card.key_points[0].phrasings)
+
+
+def _bare(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def lab_cards(library: Library, lab_id: str) -> dict[str, list[Card]]:

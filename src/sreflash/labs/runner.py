@@ -182,14 +182,20 @@ def write_challenge(lab: Lab, target: Path) -> list[Path]:
     """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise LabError(f"{target} is not an empty folder; name a new or empty one.")
-    target.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sorted(lab.challenge_dir.rglob("*")):
-        if source.is_file() and not _is_bytecode(source):
-            destination = target / source.relative_to(lab.challenge_dir)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
-            written.append(destination)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for source in sorted(lab.challenge_dir.rglob("*")):
+            if source.is_file() and not _is_bytecode(source):
+                destination = target / source.relative_to(lab.challenge_dir)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, destination)
+                written.append(destination)
+    except OSError as error:
+        raise LabError(
+            f"cannot write the challenge into {target} ({error.strerror}); "
+            "name a folder you can write to."
+        ) from None
     return written
 
 
@@ -445,6 +451,7 @@ class _Run:
     def _plant_junk(self, engine: Engine) -> None:
         assert self.work is not None
         self._plant(self.work)
+        self.subject.planted = True
         self.on_event(Notice(f"planted {', '.join(p.path for p in self.lab.plant)}"))
         self._rebuild_snapshots(engine, "plant-junk")
 
