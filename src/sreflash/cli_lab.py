@@ -137,8 +137,8 @@ def run_command(
 ) -> None:
     """Do the lab's steps in a temporary copy, checking each against the engine.
 
-    A lab card whose prediction the engine bore out is rated Good, one it proved
-    wrong Again; a skipped prediction rates nothing.
+    A lab card whose prediction the engine bore out is rated Good, one the engine
+    showed wrong Again; a skipped prediction rates nothing.
     """
     item = find_lab(lab_id)
     client = connect()  # a stopped engine is said once, before any step runs
