@@ -88,7 +88,7 @@ class DrillScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Reveal", key_display="␣"),
         Binding("ctrl+r", "reveal", "Reveal", show=False, priority=True),
-        Binding("t", "type_answer", "Type answer"),
+        Binding("t", "type_answer", "Type"),
         Binding("1", "rate(1)", "Rate", key_display="1-4"),
         Binding("2", "rate(2)", "Hard", show=False),
         Binding("3", "rate(3)", "Good", show=False),
@@ -187,7 +187,7 @@ class DrillScreen(Screen[None]):
                 # Keys rate; focusable buttons would only steal Enter and Space.
                 button.can_focus = False
                 yield button
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._lab_notice()
@@ -399,31 +399,22 @@ class DrillScreen(Screen[None]):
     def watch_stage(self, stage: str) -> None:
         self.query_one("#answer-view").display = stage == "answer"
         self.query_one("#ratings").display = stage == "answer"
-        self.refresh_bindings()
 
     def _suggested(self) -> Rating | None:
         if self.card is not None and self.card.kind == "lab":
             return self.verdict.rating if self.verdict is not None else None
         return self.grade.suggested if self.grade is not None else None
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("reveal", "type_answer"):
-            return self.stage == "prompt"
-        if action == "rate":
-            return self.stage == "answer"
-        if action == "accept":
-            return self.stage == "answer" and self._suggested() is not None
-        if action in ("suspend", "bury"):
-            return self.card is not None and self.stage in ("prompt", "answer")
-        if action == "undo":
-            return self.stage not in ("checking", "done")
-        return True
+    # The footer stays the same through a session: each action checks the stage
+    # itself. Changing the footer's keys per stage made Textual rebuild it twice a
+    # card, which cost more than everything else a rating does.
 
     # Actions
 
     def action_type_answer(self) -> None:
         """Move into the answer box."""
-        self.query_one("#answer-box", TextArea).focus()
+        if self.stage == "prompt":
+            self.query_one("#answer-box", TextArea).focus()
 
     def action_leave(self) -> None:
         """Leave the answer box (finishing is ``q``, so Esc twice never ends it).
@@ -533,6 +524,8 @@ class DrillScreen(Screen[None]):
 
     def action_accept(self) -> None:
         """Rate with the suggestion, if there is one."""
+        if self.stage != "answer":
+            return
         suggested = self._suggested()
         if suggested is None:
             self.notify("Choose a rating: 1 Again, 2 Hard, 3 Good, 4 Easy.")
@@ -573,6 +566,8 @@ class DrillScreen(Screen[None]):
 
     def action_undo(self) -> None:
         """Take back the last rating of this session and show its card again."""
+        if self.stage in ("checking", "done"):
+            return
         if not self.written:
             self.notify("Nothing to undo in this session.")
             return
@@ -589,7 +584,7 @@ class DrillScreen(Screen[None]):
 
     def action_suspend(self) -> None:
         """Suspend the card on screen: it leaves every queue until unsuspended."""
-        if self.card is None:
+        if self.card is None or self.stage not in ("prompt", "answer"):
             return
         try:
             self.sreflash.context.study.set_suspended(self.card.id, True)
@@ -601,7 +596,7 @@ class DrillScreen(Screen[None]):
 
     def action_bury(self) -> None:
         """Hide the card on screen until tomorrow."""
-        if self.card is None:
+        if self.card is None or self.stage not in ("prompt", "answer"):
             return
         try:
             self.sreflash.context.study.bury(self.card.id)
