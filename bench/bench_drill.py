@@ -154,7 +154,7 @@ def core_times(db: Path, decks: list[Path], runs: int) -> tuple[list[float], flo
     load = time.perf_counter() - start
     study = context.study
     card = study.next_card()
-    times = []
+    times: list[float] = []
     # A small deck runs out of cards; the clock moves on so learning cards return.
     while card is not None and len(times) < runs:
         begin = time.perf_counter()
@@ -166,7 +166,9 @@ def core_times(db: Path, decks: list[Path], runs: int) -> tuple[list[float], flo
     return times, load
 
 
-async def _tui_rating_times(db: Path, decks: list[Path], runs: int) -> list[float]:
+async def _tui_rating_times(
+    db: Path, decks: list[Path], runs: int
+) -> tuple[list[float], list[float]]:
     from sreflash.app import SreflashApp
 
     context = open_context(
@@ -179,6 +181,13 @@ async def _tui_rating_times(db: Path, decks: list[Path], runs: int) -> list[floa
     app = SreflashApp(context, start="drill")
     times = []
     async with app.run_test(size=(80, 24)) as pilot:
+        # The Pilot waits for the screen to settle after every key; a key bound to
+        # nothing shows what that wait alone costs.
+        idle = []
+        for _ in range(20):
+            begin = time.perf_counter()
+            await pilot.press("x")
+            idle.append(time.perf_counter() - begin)
         screen = app.screen
         for _ in range(runs):
             before = getattr(screen, "card", None)
@@ -190,7 +199,7 @@ async def _tui_rating_times(db: Path, decks: list[Path], runs: int) -> list[floa
             assert getattr(screen, "card", None) is not before
             times.append(time.perf_counter() - begin)
     context.close()
-    return times
+    return times, idle
 
 
 def ms(values: list[float]) -> str:
@@ -209,12 +218,15 @@ def report(name: str, db: Path, decks: list[Path], runs: int) -> None:
     Store.open(db).close()
     process, app = first_card_times(copy_of(db, "first.db"), decks, 5)
     core, load = core_times(copy_of(db, "core.db"), decks, runs)
-    tui = asyncio.run(_tui_rating_times(copy_of(db, "tui.db"), decks, min(runs, 60)))
+    tui, idle = asyncio.run(
+        _tui_rating_times(copy_of(db, "tui.db"), decks, min(runs, 60))
+    )
     print(f"\n{name}")
     print(f"  start to first card (new process, headless)  {ms(process)}")
     print(f"  app start to first card (imports done)       {ms(app)}")
     print(f"  decks + database opened in-process           {load * 1000:8.2f} ms")
-    print(f"  rating to next card in the TUI               {ms(tui)}")
+    print(f"  rating to next card in the TUI, via Pilot    {ms(tui)}")
+    print(f"  a key bound to nothing, via Pilot            {ms(idle)}")
     print(f"  save rating + choose next card (core)        {ms(core)}")
 
 
