@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -293,6 +294,41 @@ def test_a_failing_build_step_fails_and_leaves_no_image(
     assert report.result("non-root-user").status is Status.CANNOT
     assert report.result("answers-on-port").status is Status.CANNOT
     # The steps that worked left intermediate images with no label; they are gone too.
+    assert {image.id for image in docker_client.images.list(all=True)} == before
+
+
+def test_ctrl_c_in_the_middle_of_a_build_leaves_nothing_behind(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    before = {image.id for image in docker_client.images.list(all=True)}
+    folder = tmp_path / "mini"
+    write_context(
+        folder / "app",
+        {
+            # A step no cache can answer, slow enough to be interrupted inside.
+            "Dockerfile": f"""
+                FROM python:3.11-slim
+                RUN echo {uuid.uuid4()} > /first.txt
+                RUN sleep 5
+            """,
+            "server.py": "",
+        },
+    )
+    mini = load_lab(write_mini_lab(folder, [NON_ROOT]))
+    steps_seen: list[str] = []
+
+    def interrupt_in_the_sleep(event: Event) -> None:
+        if isinstance(event, BuildLine) and "Running in" in event.line:
+            steps_seen.append(event.line)
+            if len(steps_seen) == 2:  # the RUN sleep step's container has started
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        check_workspace(mini, folder / "app", on_event=interrupt_in_the_sleep)
+
+    running = [line.split()[-1] for line in steps_seen]
+    left = {c.id[:12] for c in docker_client.containers.list(all=True)}
+    assert not left & {cid[:12] for cid in running}
     assert {image.id for image in docker_client.images.list(all=True)} == before
 
 

@@ -40,6 +40,7 @@ COMMAND_TIMEOUT = 30
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _SOURCE_HASH = re.compile(r"\s*(?:dir|file|multi):[0-9a-f]{64}")
 _RESULT_ID = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
+_RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})$")
 _CONTAINER_OPTIONS: dict[str, Any] = {
     # Lab containers get nothing from the host: no privileges, no mounts, no host
     # network, no capabilities, bounded resources.
@@ -149,6 +150,9 @@ class Engine:
         self.labels = {LABEL: lab_id, RUN_LABEL: self.token, OWNER_LABEL: self.owner}
         self._produced: list[str] = []
         self._containers: list[str] = []
+        # The builder's own step containers: it removes them after each step, but
+        # an interrupted build leaves the current one running, holding its images.
+        self._step_containers: list[str] = []
 
     # Images
 
@@ -221,6 +225,10 @@ class Engine:
         if line.strip() == "---> Using cache":
             result.cached_steps.append(current)
             return current, True
+        running = _RUNNING_IN.match(line)
+        if running:
+            self._step_containers.append(running.group(1))
+            return current, cached
         produced = _RESULT_ID.match(line)
         # An id after "Using cache" existed before this build and is not ours.
         if produced and not cached:
@@ -348,6 +356,9 @@ class Engine:
         for container_id in containers | set(self._containers):
             self._remove_container(container_id)
             removed += 1
+        for container_id in self._step_containers:
+            self._remove_container(container_id)
+        self._step_containers.clear()
 
         labelled = [
             i.id for i in self.client.images.list(all=True, filters={"label": label})
