@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from sreflash.cli import main
 from sreflash.clock import FrozenClock
 from sreflash.config import Settings
 from sreflash.context import Context, open_context
@@ -68,3 +70,14 @@ def context(db_path: Path, settings: Settings, clock: FrozenClock) -> Iterator[C
     ctx = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
     yield ctx
     ctx.close()
+
+
+def run_cli(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """Run ``sreflash ARGS`` through its entry point: exit code, stdout, stderr."""
+    monkeypatch.setattr(sys, "argv", ["sreflash", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from sreflash.cli import main
 from sreflash.context import deck_dirs
 from sreflash.decks import Card, Example, KeyPoint, Library, load_library, parse_deck
 from sreflash.grading import (
@@ -23,6 +21,7 @@ from sreflash.grading import (
 )
 from sreflash.paths import bundled_decks_dir
 from sreflash.scheduling import Rating
+from tests.conftest import run_cli
 from tests.heldout_answers import HELD_OUT, HELD_OUT_2, LONG_STRONG
 
 ORDER = Card(
@@ -322,17 +321,6 @@ def test_a_disagreement_is_described_for_the_deck_author() -> None:
 # The command line
 
 
-def run_cli(
-    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    """Run ``sreflash ARGS`` as a user would: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["sreflash", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
-
-
 def test_grade_prints_the_score_points_and_suggested_rating(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -470,7 +458,8 @@ def test_key_points_in_other_scripts_are_matched() -> None:
         "j.yaml",
     )
 
-    result = grade(deck.cards[0], "Ich würde die Größe reduzieren und 日本語を使う.")
+    answer = "Ich würde die Größe reduzieren und 日本語を使う."
+    result = grade(deck.cards[0], answer)
 
     assert result.covered == ["日本語を使う", "Größe reduzieren"]
 

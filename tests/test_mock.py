@@ -14,7 +14,6 @@ import pytest
 
 from sreflash import paths
 from sreflash.app import SreflashApp
-from sreflash.cli import main
 from sreflash.clock import FrozenClock
 from sreflash.config import Settings
 from sreflash.context import Context, open_context
@@ -35,6 +34,7 @@ from sreflash.mock import (
 )
 from sreflash.scheduling import Rating
 from sreflash.store import CardRow
+from tests.conftest import run_cli
 from tests.mockdeck import GOOD, MOCK_IDS, mock_context, write_mock_deck
 
 NO_FOLLOW_UPS = MockOptions(questions=3, minutes=2, seed=7, follow_up_chance=0.0)
@@ -443,17 +443,6 @@ def test_a_report_path_that_cannot_be_written_is_refused_before_asking(
 
 
 # The command line
-
-
-def run_cli(
-    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    """Run ``sreflash ARGS`` as a user would: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["sreflash", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
 
 
 def test_mock_history_lists_sessions_as_text_and_json(
