@@ -6,7 +6,9 @@ import textwrap
 
 import pytest
 
-from sreflash.labs.model import find_lab
+from sreflash.labs.checks import Subject, cache
+from sreflash.labs.engine import Snapshot
+from sreflash.labs.model import CheckSpec, find_lab
 from sreflash.labs.results import Status
 from sreflash.labs.static import check_rule, parse_dockerfile
 
@@ -199,3 +201,34 @@ def test_a_missing_dockerignore_fails() -> None:
 
 def test_no_dockerfile_cannot_be_checked() -> None:
     assert check_rule("absolute-workdir", None).status is Status.CANNOT
+
+
+def _rebuilt(
+    layers_after: tuple[str, ...], logged: tuple[int, int]
+) -> tuple[CheckSpec, Subject]:
+    spec = CheckSpec(
+        "rebuild-all-cached", "cache", "t", "h", expect="all-reused", after="rebuild"
+    )
+    subject = Subject(find_lab("phase2-image-design"))
+    before = Snapshot("sha256:" + "a" * 64, ("l1", "l2", "l3"), (("RUN x", "i1"),))
+    after = Snapshot("sha256:" + "b" * 64, layers_after, (("RUN x", "i2"),))
+    subject.snapshots["rebuild"] = (before, after)
+    subject.rebuild_steps["rebuild"] = logged
+    return spec, subject
+
+
+def test_a_rebuild_served_by_another_builds_cache_still_passes() -> None:
+    # A second lab run at the same time can supply the cached layers: every step
+    # came from the cache, yet the layer ids differ from this run's first build.
+    spec, subject = _rebuilt(("l1", "x2", "x3"), logged=(6, 6))
+
+    outcome = cache(spec, subject)
+
+    assert outcome.status is Status.PASS
+    assert "every step after FROM came from the build cache" in outcome.seen
+
+
+def test_a_rebuild_that_re_ran_a_step_fails() -> None:
+    spec, subject = _rebuilt(("l1", "x2", "x3"), logged=(6, 4))
+
+    assert cache(spec, subject).status is Status.FAIL

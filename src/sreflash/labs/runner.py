@@ -31,7 +31,7 @@ from docker.models.images import Image
 
 from sreflash.errors import DockerUnavailableError, LabCancelledError, LabError
 from sreflash.labs.checks import Subject, evaluate
-from sreflash.labs.engine import Engine, connect, free_port
+from sreflash.labs.engine import BuildResult, Engine, connect, free_port
 from sreflash.labs.model import ACTION_NEEDS, CheckSpec, Lab, Step
 from sreflash.labs.results import (
     BuildLine,
@@ -251,6 +251,7 @@ class _Run:
         self.report = LabReport(lab.id, mode)
         self.subject = Subject(lab)
         self.container_fault = False
+        self._last_build = BuildResult()
         self.engine: Engine | None = None
 
     def run(self) -> LabReport:
@@ -411,6 +412,7 @@ class _Run:
             dockerfile=dockerfile or self.lab.dockerfile,
             on_line=lambda line: self.on_event(BuildLine(line)),
         )
+        self._last_build = result
         if not result.ok:
             where = f" at {result.failed_step!r}" if result.failed_step else ""
             self._no_image(
@@ -432,6 +434,12 @@ class _Run:
         if image is not None:
             self.subject.image = image
             self.subject.snapshots[key] = (before, engine.snapshot(image))
+            # Our own build, always the classic builder: its log is a faithful
+            # record of which steps came from the cache (FROM steps never do).
+            built = self._last_build
+            froms = sum(step.upper().startswith("FROM ") for step in built.steps)
+            cacheable = len(built.steps) - froms
+            self.subject.rebuild_steps[key] = (cacheable, len(built.cached_steps))
 
     def _rebuild(self, engine: Engine) -> None:
         self._rebuild_snapshots(engine, "rebuild")
