@@ -32,10 +32,6 @@ from textual.worker import Worker, WorkerState
 from sreflash.decks import Card
 from sreflash.errors import LabCancelledError, LabError, SreflashError
 from sreflash.grading import Grade, grade
-from sreflash.labs.cards import Verdict, judge
-from sreflash.labs.engine import engine_status
-from sreflash.labs.history import save_lab_run
-from sreflash.labs.model import find_lab
 from sreflash.labs.results import (
     SKIP,
     BuildLine,
@@ -45,11 +41,11 @@ from sreflash.labs.results import (
     Status,
     StepStarted,
 )
-from sreflash.labs.runner import run_guided
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
+    from sreflash.labs.cards import Verdict
 
 NOT_LAB = frozenset({"question", "scenario", "checklist", "concept", "command"})
 WITH_LAB = NOT_LAB | {"lab"}
@@ -259,7 +255,7 @@ class DrillScreen(Screen[None]):
         notice.update(
             Text(f"{len(labs)} lab cards left out while sreflash asks Docker…")
         )
-        self.run_worker(engine_status, thread=True, group="drill-engine")
+        self.run_worker(_ask_engine, thread=True, group="drill-engine")
 
     def _engine_answered(self, ready: bool, sentence: str) -> None:
         count, self.labs_waiting = self.labs_waiting, 0
@@ -300,6 +296,8 @@ class DrillScreen(Screen[None]):
         """Make the card's check on the engine in a worker; progress shows live."""
         assert card.lab is not None
         try:
+            from sreflash.labs.model import find_lab  # labs load on first use
+
             lab = find_lab(card.lab.lab)
         except LabError as error:
             self.sreflash.report(error)
@@ -315,6 +313,8 @@ class DrillScreen(Screen[None]):
         self.stage = "checking"
 
         def check() -> LabReport:
+            from sreflash.labs.runner import run_guided
+
             return run_guided(
                 lab,
                 predict=lambda question: typed or SKIP,
@@ -382,6 +382,8 @@ class DrillScreen(Screen[None]):
 
     def _save_check(self, report: LabReport) -> None:
         try:
+            from sreflash.labs.history import save_lab_run
+
             save_lab_run(self.sreflash.context.store.db, replace(report, mode="drill"))
         except SreflashError as error:
             self.sreflash.report(error)
@@ -454,6 +456,8 @@ class DrillScreen(Screen[None]):
         if result is not None:
             # The typed text is the prediction, whether or not the check asks one.
             result = replace(result, prediction=typed.strip())
+            from sreflash.labs.cards import judge
+
             self.verdict = judge(card, result, learner_built=False)
             lab = self.query_one("#drill-lab", Static)
             lab.update(self._lab_text(result))
@@ -619,6 +623,14 @@ class DrillScreen(Screen[None]):
         study = self.sreflash.context.study
         next_due = study.next_due(self.deck_id)
         self.app.switch_screen(SummaryScreen(self.tally, next_due, study.now()))
+
+
+def _ask_engine() -> tuple[bool, str]:
+    # The docker SDK takes a quarter of a second to import: it loads here, in the
+    # worker, so the first card never waits for it.
+    from sreflash.labs.engine import engine_status
+
+    return engine_status()
 
 
 def describe_due(next_due: datetime | None, now: datetime) -> str:
