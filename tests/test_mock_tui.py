@@ -65,6 +65,17 @@ async def report_ready(app: SreflashApp, pilot: Pilot[None]) -> MockReportScreen
     return app.screen
 
 
+async def answer_one_then_end(app: SreflashApp, pilot: Pilot[None]) -> str:
+    """Answer the first question well, then end the interview; its card id."""
+    await pilot.pause()
+    first = current_card_id(app)
+    app.screen.query_one("#mock-answer", TextArea).load_text(GOOD[first])
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    await pilot.press("escape")
+    return first
+
+
 def current_card_id(app: SreflashApp) -> str:
     screen = app.screen
     assert isinstance(screen, MockScreen)
@@ -208,12 +219,7 @@ async def test_ending_early_reports_only_what_was_answered(
     app = SreflashApp(mctx, start="mock", mock=options)
 
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        first = current_card_id(app)
-        app.screen.query_one("#mock-answer", TextArea).load_text(GOOD[first])
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("escape")
+        first = await answer_one_then_end(app, pilot)
         report = await report_ready(app, pilot)
 
         assert report.report.answers[0].card.id == first
@@ -233,12 +239,7 @@ async def test_quitting_the_app_from_the_report_still_saves_it(
     app = SreflashApp(mctx, start="mock", mock=options)
 
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        first = current_card_id(app)
-        app.screen.query_one("#mock-answer", TextArea).load_text(GOOD[first])
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("escape")
+        await answer_one_then_end(app, pilot)
         await report_ready(app, pilot)
         await pilot.press("ctrl+q")
 
