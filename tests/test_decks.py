@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -422,3 +423,21 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
 
     assert library.errors == []
     assert library.cards["good-one"].prompt == "What is a layer?"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_leaves_the_cycle_collector_as_it_found_it(
+    tmp_path: Path, enabled: bool
+) -> None:
+    # Loading pauses the collector for speed; a bad deck must not leave it off.
+    good = write(tmp_path, "good.yaml", GOOD)
+    bad = write(tmp_path, "bad.yaml", "format: 1\ndeck: [\n")
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        library = load_library([good, bad], tmp_path / "cache")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert len(library.decks) == 1
+    assert len(library.errors) == 1

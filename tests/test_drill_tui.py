@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import sqlite3
 import subprocess
@@ -134,6 +135,32 @@ async def test_home_lists_each_deck_with_todays_counts(
             "9",
             "1",
         ]
+    context.close()
+
+
+async def test_a_drill_opened_directly_ends_on_a_fresh_home_screen(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        # The decks loaded before the app are kept out of the collector's passes.
+        assert gc.get_freeze_count() > 0
+        assert isinstance(app.screen, DrillScreen)
+        await pilot.press("space", "3", "q")
+        assert isinstance(app.screen, SummaryScreen)
+        await pilot.press("enter")
+        assert isinstance(app.screen, HomeScreen)
+        # Home was built on the way out, so its counts include the rating.
+        table = app.screen.query_one("#decks", DataTable)
+        assert [str(c) for c in table.get_row("docker-image-design")[1:3]] == [
+            "9",
+            "1",
+        ]
+        await pilot.press("d")
+        assert isinstance(app.screen, DrillScreen)
+    assert gc.get_freeze_count() == 0
     context.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import ClassVar
 
 from textual.app import App
@@ -41,10 +42,23 @@ class SreflashApp(App[None]):
         if context.settings.theme in self.available_themes:
             self.theme = context.settings.theme
 
+    def on_load(self) -> None:
+        # The decks and modules loaded before the app starts live as long as it
+        # does: set them aside from the cycle collector, whose full passes would
+        # otherwise walk every card of a large collection in the middle of a drill.
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        # A process that runs several apps (the tests) lets their objects go.
+        gc.unfreeze()
+
     def on_mount(self) -> None:
         from sreflash.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
+        # `sreflash drill` opens on its first card without building the home screen
+        # beneath it (a tenth of a second); the summary opens home on the way out.
+        if self.start != "drill":
+            self.push_screen(HomeScreen())
         if self.start == "drill":
             self.start_drill(self.start_deck)
         elif self.start == "mock":
@@ -71,6 +85,16 @@ class SreflashApp(App[None]):
         from sreflash.screens.drill import DrillScreen
 
         self.push_screen(DrillScreen(deck_id))
+
+    def go_home(self) -> None:
+        """Close the current screen for the home screen, opening it if need be."""
+        from sreflash.screens.home import HomeScreen
+
+        below = self.screen_stack[-2] if len(self.screen_stack) > 1 else None
+        if isinstance(below, HomeScreen):
+            self.pop_screen()
+        else:
+            self.switch_screen(HomeScreen())
 
     def start_mock(self, options: MockOptions | None = None) -> None:
         """Open a mock interview; the settings give the defaults."""

@@ -7,9 +7,11 @@ and no YAML tag can construct anything but plain strings, numbers and lists.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,6 +151,28 @@ def load_library(dirs: Iterable[Path], cache: Path | None = None) -> Library:
     one of its card ids is used by a deck loaded before it. With ``cache``, decks
     that validated before are read from that folder instead of parsed again.
     """
+    with _collector_paused():
+        return _load_library(dirs, cache)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cycle collector while a library is built.
+
+    Loading makes hundreds of thousands of objects that all live on, and the
+    collector would scan them again and again as they pile up: at 20,000 cards that
+    made loading three to five times slower.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_library(dirs: Iterable[Path], cache: Path | None) -> Library:
     library = Library()
     owner: dict[str, str] = {}
 

@@ -48,10 +48,12 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#decks", DataTable)
         table.add_columns("Deck", "New", "Learn", "Due", "Total")
-        self.action_refresh()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        # Counting a large collection takes a moment: skip it when another screen
+        # was opened straight over this one (`sreflash drill`); it runs on return.
+        if self.app.screen is self:
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         """Recount every deck."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 if TYPE_CHECKING:
+    from sreflash.app import SreflashApp
     from sreflash.screens.drill import DrillTally
 
 
@@ -51,4 +52,4 @@ class SummaryScreen(Screen[None]):
 
     def action_home(self) -> None:
         """Back to the home screen."""
-        self.app.pop_screen()
+        cast("SreflashApp", self.app).go_home()
