@@ -156,6 +156,28 @@ def test_undo_restores_the_card_and_removes_the_log_entry(context: Context) -> N
     assert study.next_card(kinds=frozenset({"question"})) == card
 
 
+def test_a_card_reset_in_a_later_session_is_new_again(
+    db_path: Path, clock: FrozenClock
+) -> None:
+    settings = Settings(timezone="UTC", new_per_day=9999)
+    earlier = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    card = earlier.study.next_card()
+    assert card is not None
+    earlier.study.rate(card, Rating.Easy)
+    earlier.close()
+
+    # This session starts with the card already seen, then forgets its progress.
+    context = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    study = context.study
+    new = study.counts().new
+    assert study.next_card() != card
+    study.reset(card.id)
+
+    assert study.counts().new == new + 1
+    assert study.next_card() == card
+    context.close()
+
+
 def test_suspended_and_buried_cards_leave_the_queue(
     context: Context, clock: FrozenClock
 ) -> None:
