@@ -10,7 +10,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from textual._compositor import CompositorUpdate
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static, TextArea
 
 from sreflash.app import SreflashApp
@@ -163,6 +165,39 @@ async def test_a_drill_opened_directly_ends_on_a_fresh_home_screen(
     assert gc.get_freeze_count() == 0
     context.close()
 
+
+
+async def test_the_first_frame_after_a_rating_shows_the_next_card_from_its_top(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    # A frame of the old card, or of the new one still scrolled down to where the
+    # old answer was, would be a flash of the wrong card and a frame's delay.
+    context = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    app = SreflashApp(context, start="drill")
+    frames: list[str] = []
+    display = app._display
+
+    def keep(screen: Screen[object], update: RenderableType | None) -> None:
+        # Textual's hook for a finished frame; headless it is not written out.
+        if isinstance(update, CompositorUpdate):
+            frames.append(update.render_segments(app.console))
+        display(screen, update)
+
+    app._display = keep  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = drill(app)
+        for _ in range(3):
+            await pilot.press("space")
+            # The long answer scrolls, so the next card starts scrolled back up.
+            assert screen.query_one("#card").max_scroll_y > 0
+            before = screen.card
+            frames.clear()
+            await pilot.press("3")
+            assert screen.card is not None and screen.card != before
+            assert frames, "the rating painted no frame"
+            assert screen.card.id in frames[0]
+            assert "Rate yourself" not in frames[0]
+    context.close()
 
 async def test_help_lists_the_keys_of_the_screen_below(
     db_path: Path, settings: Settings, clock: FrozenClock

@@ -90,7 +90,7 @@ class Study:
         self.day = StudyDay(settings.day_start_hour, settings.zone())
         self._seen: set[str] | None = None
         self._scopes: dict[_Scope, set[str]] = {}
-        self._unseen: dict[_Scope, list[Card]] = {}
+        self._unseen: dict[_Scope, dict[str, Card]] = {}
 
     @property
     def seen(self) -> set[str]:
@@ -190,34 +190,38 @@ class Study:
     ) -> Card | None:
         if self.new_left(start) <= 0:
             return None
-        seen = self.seen
         hidden = self._hidden(self.now())
-        for card in self._never_reviewed(deck_id, kinds):
-            if card.id not in seen and card.id not in skip and card.id not in hidden:
+        for card_id, card in self._never_reviewed(deck_id, kinds).items():
+            if card_id not in skip and card_id not in hidden:
                 return card
         return None
 
     def _never_reviewed(
         self, deck_id: str | None, kinds: frozenset[str] | None
-    ) -> list[Card]:
-        """A scope's cards that had no review when first asked, in deck order.
+    ) -> dict[str, Card]:
+        """A scope's never-reviewed cards by id, in deck order.
 
-        Worked out once: at 20,000 cards, most of them seen, walking the whole deck
-        for each new card took milliseconds. Cards rated since stay in the list
-        (callers skip what is in ``seen``); a card that becomes new again (undo,
-        reset) drops the lists, so it is found again.
+        Worked out once and kept up to date: at 20,000 cards, most of them seen,
+        walking the deck for each new card or count took milliseconds. A rating
+        takes its card out; a card that becomes new again (undo, reset) drops
+        every scope's list, so it is found again.
         """
         key = (deck_id, kinds)
         cards = self._unseen.get(key)
         if cards is None:
             seen = self.seen
-            cards = [
-                card
+            cards = {
+                card.id: card
                 for card in self.library.iter_cards(deck_id)
                 if card.id not in seen and (kinds is None or card.kind in kinds)
-            ]
+            }
             self._unseen[key] = cards
         return cards
+
+    def _mark_seen(self, card_id: str) -> None:
+        self.seen.add(card_id)
+        for cards in self._unseen.values():
+            cards.pop(card_id, None)
 
     def _forget_seen(self, card_id: str) -> None:
         self.seen.discard(card_id)
@@ -263,14 +267,9 @@ class Study:
                 else:
                     learning += 1
 
-        # Only as many new cards as today's limit allows are counted, so a large
-        # deck is not walked to the end.
-        new, limit, seen = 0, self.new_left(start), self.seen
-        for card in self._never_reviewed(deck_id, kinds):
-            if new >= limit:
-                break
-            if card.id not in seen and card.id not in hidden:
-                new += 1
+        fresh = self._never_reviewed(deck_id, kinds)
+        unseen = len(fresh) - sum(1 for card_id in hidden if card_id in fresh)
+        new = min(unseen, self.new_left(start))
         return DeckCounts(new, learning, min(due, self.reviews_left(start)), len(ids))
 
     def _scope(self, deck_id: str | None, kinds: frozenset[str] | None) -> set[str]:
@@ -346,7 +345,7 @@ class Study:
             source=source,
         )
         review_id = self.store.record_review(after, review)
-        self.seen.add(card.id)
+        self._mark_seen(card.id)
         return Rated(card, rating, after, review_id, became_leech)
 
     def undo(self, review_id: int | None = None) -> Card | None:

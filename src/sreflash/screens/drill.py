@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static, TextArea
 from textual.worker import Worker, WorkerState
@@ -112,7 +112,9 @@ class DrillScreen(Screen[None]):
         ("q", "Finish: the session summary"),
     ]
 
-    stage: reactive[str] = reactive("prompt", init=False, always_update=True)
+    # A var, not a reactive: a reactive would also repaint the whole screen, a
+    # frame that still shows the old card before the new one is laid out.
+    stage: var[str] = var("prompt", init=False, always_update=True)
     """``prompt`` before the reveal, ``answer`` after it, ``done`` at the end;
     ``checking`` while a lab card's check runs, ``waiting`` while only lab cards
     may be left and the engine has not answered yet."""
@@ -216,7 +218,8 @@ class DrillScreen(Screen[None]):
         )
         self.query_one("#prompt", Static).update(Markdown(card.prompt))
         box = self.query_one("#answer-box", TextArea)
-        box.clear()
+        if box.text:
+            box.clear()
         box.display = True
         box.placeholder = (
             "Type your prediction, then Ctrl+R: the engine checks it. Esc leaves "
@@ -226,8 +229,12 @@ class DrillScreen(Screen[None]):
         )
         self.verdict = None
         self.query_one("#drill-lab", Static).display = False
-        self.query_one("#card", VerticalScroll).focus()
-        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        scroller = self.query_one("#card", VerticalScroll)
+        if not scroller.has_focus:
+            scroller.focus()
+        # At once, not after the next refresh: deferred, the first frame would show
+        # the new card scrolled as far down as the old answer was.
+        scroller.scroll_home(animate=False, immediate=True)
         self.stage = "prompt"
         self._update_status()
 
