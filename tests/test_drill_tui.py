@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, RenderableType
 from textual._compositor import CompositorUpdate
@@ -166,7 +167,6 @@ async def test_a_drill_opened_directly_ends_on_a_fresh_home_screen(
     context.close()
 
 
-
 async def test_the_first_frame_after_a_rating_shows_the_next_card_from_its_top(
     db_path: Path, settings: Settings, clock: FrozenClock
 ) -> None:
@@ -177,11 +177,11 @@ async def test_the_first_frame_after_a_rating_shows_the_next_card_from_its_top(
     frames: list[str] = []
     display = app._display
 
-    def keep(screen: Screen[object], update: RenderableType | None) -> None:
+    def keep(screen: Screen[Any], renderable: RenderableType | None) -> None:
         # Textual's hook for a finished frame; headless it is not written out.
-        if isinstance(update, CompositorUpdate):
-            frames.append(update.render_segments(app.console))
-        display(screen, update)
+        if isinstance(renderable, CompositorUpdate):
+            frames.append(renderable.render_segments(app.console))
+        display(screen, renderable)
 
     app._display = keep  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
@@ -198,6 +198,7 @@ async def test_the_first_frame_after_a_rating_shows_the_next_card_from_its_top(
             assert screen.card.id in frames[0]
             assert "Rate yourself" not in frames[0]
     context.close()
+
 
 async def test_help_lists_the_keys_of_the_screen_below(
     db_path: Path, settings: Settings, clock: FrozenClock
