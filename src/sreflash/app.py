@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gc
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from sreflash.context import Context
 from sreflash.errors import SreflashError
-from sreflash.mock import MockOptions
+
+if TYPE_CHECKING:
+    from sreflash.mock import MockOptions
 
 
 class SreflashApp(App[None]):
@@ -98,6 +100,7 @@ class SreflashApp(App[None]):
 
     def start_mock(self, options: MockOptions | None = None) -> None:
         """Open a mock interview; the settings give the defaults."""
+        from sreflash.mock import MockOptions
         from sreflash.screens.mock import MockScreen
 
         if options is None:

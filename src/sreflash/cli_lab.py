@@ -13,14 +13,13 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from sreflash.context import Context, open_context
 from sreflash.errors import DockerUnavailableError, SreflashError
 from sreflash.labs.cards import LabRating, schedule_report
-from sreflash.labs.engine import clean_all, connect
 from sreflash.labs.history import save_lab_run
 from sreflash.labs.model import find_lab, list_labs
 from sreflash.labs.results import (
@@ -35,13 +34,10 @@ from sreflash.labs.results import (
     Status,
     StepStarted,
 )
-from sreflash.labs.runner import (
-    check_image,
-    check_workspace,
-    run_guided,
-    write_challenge,
-)
 from sreflash.scheduling import RATING_NAMES
+
+if TYPE_CHECKING:
+    from docker import DockerClient
 
 EXIT_ERROR = 1
 # Every check was "cannot check": neither a pass nor the learner's fault.
@@ -98,6 +94,14 @@ def lab(ctx: click.Context, db: Path | None) -> None:
     ctx.ensure_object(dict)
 
 
+def _engine() -> DockerClient:
+    """A client for the Docker engine; the SDK is imported only here and when a
+    lab command runs, so the drill and other commands start without it (0.13 s)."""
+    from sreflash.labs.engine import connect
+
+    return connect()
+
+
 @lab.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the labs as JSON.")
 @_friendly
@@ -105,7 +109,7 @@ def list_command(as_json: bool) -> None:
     """The labs, and whether a Docker engine answers."""
     labs = list_labs()
     try:
-        client = connect()
+        client = _engine()
         engine = f"answers (Docker {client.version().get('Version', '?')})"
         ready = True
     except DockerUnavailableError as error:
@@ -140,8 +144,10 @@ def run_command(
     A lab card whose prediction the engine bore out is rated Good, one the engine
     showed wrong Again; a skipped prediction rates nothing.
     """
+    from sreflash.labs.runner import run_guided
+
     item = find_lab(lab_id)
-    client = connect()  # a stopped engine is said once, before any step runs
+    client = _engine()  # a stopped engine is said once, before any step runs
     show = _Printer(to_stderr=as_json)
     predict = (lambda question: SKIP) if yes else show.ask
     report = run_guided(item, predict=predict, on_event=show.event, client=client)
@@ -178,8 +184,10 @@ def check_command(
 
     Lab cards are rated from the results: a passed check Good, a failed one Again.
     """
+    from sreflash.labs.runner import check_image, check_workspace
+
     item = find_lab(lab_id)
-    client = connect()  # a stopped engine is said once, before any step runs
+    client = _engine()  # a stopped engine is said once, before any step runs
     show = _Printer(to_stderr=as_json)
     if workspace is not None:
         report = check_workspace(item, workspace, on_event=show.event, client=client)
@@ -196,6 +204,8 @@ def check_command(
 @_friendly
 def challenge_command(lab_id: str, folder: Path) -> None:
     """Write a broken workspace into FOLDER (new or empty) for you to fix."""
+    from sreflash.labs.runner import write_challenge
+
     item = find_lab(lab_id)
     for path in write_challenge(item, folder):
         click.echo(f"wrote {path}")
@@ -208,7 +218,9 @@ def challenge_command(lab_id: str, folder: Path) -> None:
 @_friendly
 def clean_command() -> None:
     """Remove every container and image sreflash labs left behind."""
-    removed = clean_all(connect())
+    from sreflash.labs.engine import clean_all
+
+    removed = clean_all(_engine())
     click.echo(
         f"removed {removed} containers and images" if removed else "nothing to remove"
     )

@@ -279,7 +279,9 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-            db = Database(conn)
+            # No sqlite-utils plugins: none is needed, a stray one installed beside
+            # sreflash could change the connection, and finding them costs 30 ms.
+            db = Database(conn, execute_plugins=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
@@ -298,7 +300,7 @@ class Store:
     @classmethod
     def memory(cls) -> Store:
         """A migrated in-memory store, for tests and benchmarks."""
-        db = Database(memory=True)
+        db = Database(memory=True, execute_plugins=False)
         migrate(db)
         return cls(db)
 

@@ -31,7 +31,6 @@ from textual.worker import Worker, WorkerState
 
 from sreflash.decks import Card
 from sreflash.errors import LabCancelledError, LabError, SreflashError
-from sreflash.grading import Grade, grade
 from sreflash.labs.results import (
     SKIP,
     BuildLine,
@@ -45,6 +44,7 @@ from sreflash.scheduling import RATING_NAMES, Rating, format_interval
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
+    from sreflash.grading import Grade
     from sreflash.labs.cards import Verdict
 
 NOT_LAB = frozenset({"question", "scenario", "checklist", "concept", "command"})
@@ -458,6 +458,9 @@ class DrillScreen(Screen[None]):
     ) -> None:
         """The model answer, the grade of what was typed, and for a lab card what
         the engine said."""
+        # The scorer loads on the first reveal, not before the first card.
+        from sreflash.grading import grade
+
         self.grade = grade(card, typed) if typed.strip() and card.key_points else None
         self.intervals = self.sreflash.context.study.intervals(card)
         if result is not None:
