@@ -19,7 +19,6 @@ import click
 
 from sreflash.context import Context, open_context
 from sreflash.errors import DockerUnavailableError, SreflashError
-from sreflash.labs.cards import LabRating, schedule_report
 from sreflash.labs.history import save_lab_run
 from sreflash.labs.model import find_lab, list_labs
 from sreflash.labs.results import (
@@ -38,6 +37,8 @@ from sreflash.scheduling import RATING_NAMES
 
 if TYPE_CHECKING:
     from docker import DockerClient
+
+    from sreflash.labs.cards import LabRating
 
 EXIT_ERROR = 1
 # Every check was "cannot check": neither a pass nor the learner's fault.
@@ -234,6 +235,8 @@ def _finish(
     *,
     schedule: bool,
 ) -> None:
+    from sreflash.labs.cards import schedule_report  # it loads the scorer
+
     # The decks and the store are only needed once a run is done.
     context, owned = _context(ctx)
     try:

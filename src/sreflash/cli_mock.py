@@ -1,4 +1,8 @@
-"""Commands for mock interviews and the scorer: ``sreflash mock`` and ``grade``."""
+"""Commands for mock interviews and the scorer: ``sreflash mock`` and ``grade``.
+
+The scorer and the mock module load inside the commands that use them, so that
+every other command, the drill first, starts without them.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ import click
 from sreflash.context import deck_cache_dir, deck_dirs
 from sreflash.decks import Library, load_library
 from sreflash.errors import UnknownCardError
-from sreflash.grading import GradingError, check_examples, grade
-from sreflash.mock import MockOptions, candidates, mock_history, sparkline, trend
 
 if TYPE_CHECKING:
     from sreflash.cli import Options
@@ -79,6 +81,7 @@ def mock(
         return
     from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
     from sreflash.cli import require_terminal, run_app
+    from sreflash.mock import MockOptions, candidates
 
     context = _options().context()
     settings = context.settings
@@ -101,6 +104,8 @@ def mock(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def mock_history_command(as_json: bool) -> None:
     """List past mock interviews with their scores, oldest first."""
+    from sreflash.mock import mock_history, sparkline, trend
+
     history = mock_history(_options().context().store)
     if as_json:
         click.echo(json.dumps([past.to_dict() for past in history], indent=2))
@@ -145,6 +150,8 @@ def grade_command(
       sreflash grade q-reduce-size --answer "Use a slim base and ..."
       sreflash grade q-build-cache -f answer.txt --json | jq .verdict
     """
+    from sreflash.grading import GradingError, grade
+
     if (answer is None) == (answer_file is None):
         raise click.UsageError("give exactly one of --answer and --answer-file")
     text = answer if answer is not None else _read_answer(answer_file)
@@ -196,6 +203,8 @@ def check_deck_examples(library: Library) -> None:
     Disagreements are warnings for deck authors to tune key points; they do not
     make the deck invalid.
     """
+    from sreflash.grading import check_examples
+
     checks = check_examples(library.iter_cards())
     if not checks:
         return
@@ -207,6 +216,8 @@ def check_deck_examples(library: Library) -> None:
 
 
 def _read_answer(source: TextIO | None) -> str:
+    from sreflash.grading import GradingError
+
     assert source is not None
     try:
         return source.read()
