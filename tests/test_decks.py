@@ -291,11 +291,18 @@ def test_a_broken_deck_is_skipped_and_the_good_ones_load(tmp_path: Path) -> None
     assert "c-empty.yml: is empty" in str(library.errors[1])
 
 
-def test_a_card_id_used_by_another_deck_skips_the_later_deck(tmp_path: Path) -> None:
-    write(tmp_path, "a.yaml", GOOD)
-    write(tmp_path, "b.yaml", GOOD.replace("id: good\n", "id: other\n"))
+@pytest.mark.parametrize("loads", [1, 2])
+def test_a_card_id_used_by_another_deck_skips_the_later_deck(
+    tmp_path: Path, loads: int
+) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write(decks, "a.yaml", GOOD)
+    write(decks, "b.yaml", GOOD.replace("id: good\n", "id: other\n"))
 
-    library = load_library([tmp_path])
+    # The second load reads both decks back from the cache.
+    for _ in range(loads):
+        library = load_library([decks], tmp_path / "cache")
 
     assert [d.id for d in library.decks] == ["good"]
     assert len(library.errors) == 1
@@ -423,6 +430,48 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
 
     assert library.errors == []
     assert library.cards["good-one"].prompt == "What is a layer?"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        '["good-one", "concept"]',
+        '[1, "concept", "t", "p", "a", [], [], [], [], null, 6]',
+    ],
+)
+def test_a_cache_entry_with_a_misshapen_card_is_ignored(
+    tmp_path: Path, row: str
+) -> None:
+    # Cards are built from the cache only when used; a bad row must be caught on
+    # reading, not in the middle of a drill.
+    deck = write(tmp_path, "good.yaml", GOOD)
+    cache = tmp_path / "cache"
+    load_library([deck], cache)
+    for entry in cache.glob("*.json"):
+        entry.write_text(
+            '{"id": "good", "title": "t", "description": "", "path": "p", '
+            f'"cards": [{row}]}}'
+        )
+
+    library = load_library([deck], cache)
+
+    assert library.errors == []
+    assert [c.id for c in library.iter_cards()] == ["good-one", "good-two"]
+    assert library.cards["good-two"].key_points[1].text == "the cache is reused"
+
+
+def test_ids_and_kinds_come_from_the_cache_in_deck_order(tmp_path: Path) -> None:
+    deck = write(tmp_path, "good.yaml", GOOD)
+    cache = tmp_path / "cache"
+    parsed = load_library([deck], cache)
+    cached = load_library([deck], cache)
+
+    for library in (parsed, cached):
+        assert list(library.iter_ids()) == ["good-one", "good-two"]
+        assert list(library.iter_ids(kinds=frozenset({"question"}))) == ["good-two"]
+        assert list(library.iter_ids("other")) == []
+        assert len(library.cards) == 2 and "good-one" in library.cards
+    assert cached.decks[0].cards[-1] == parsed.decks[0].cards[1]
 
 
 @pytest.mark.parametrize("enabled", [True, False])

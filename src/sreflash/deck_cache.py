@@ -17,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from sreflash import __version__
-from sreflash.decks import Card, Deck, Example, KeyPoint, LabRef
+from sreflash.decks import Card, Deck, Example, KeyPoint, LabRef, LazyCards
 
 log = logging.getLogger(__name__)
+
+# The fields of a card's row: see _plain.
+_ROW_LENGTH = 11
 
 
 def cache_key(raw: bytes, name: str) -> str:
@@ -76,8 +79,15 @@ def _plain(deck: Deck) -> dict[str, Any]:
 
 def _deck(data: dict[str, Any]) -> Deck:
     deck_id, path = data["id"], data["path"]
-    cards = tuple(
-        Card(
+    rows = data["cards"]
+
+    # Positions in a row, as _plain writes them.
+    def build(row: list[Any]) -> Card:
+        (
+            card_id, kind, topic, prompt, answer, points, tags, follow_ups,
+            examples, lab, line,
+        ) = row  # fmt: skip
+        return Card(
             id=card_id,
             deck_id=deck_id,
             kind=kind,
@@ -92,9 +102,15 @@ def _deck(data: dict[str, Any]) -> Deck:
             path=path,
             line=line,
         )
-        for (
-            card_id, kind, topic, prompt, answer, points, tags, follow_ups,
-            examples, lab, line,
-        ) in data["cards"]
-    )  # fmt: skip
+
+    # Cards are built when first used, so only the rows' shape is checked here:
+    # an entry is written whole, by rename, and only a hand edit could damage
+    # a row and keep the JSON valid.
+    if not all(isinstance(row, list) and len(row) == _ROW_LENGTH for row in rows):
+        raise ValueError("a card row has the wrong shape")
+    ids = [row[0] for row in rows]
+    kinds = [row[1] for row in rows]
+    if not all(isinstance(x, str) for x in ids + kinds):
+        raise TypeError("a card id or kind is not a string")
+    cards = LazyCards(rows, ids, kinds, build)
     return Deck(deck_id, data["title"], data["description"], path, cards)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import gc
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import yaml
 
@@ -107,6 +107,60 @@ class Card:
         return hash(self.id)
 
 
+class LazyCards(Sequence[Card]):
+    """A deck's cards, each built from its stored row the first time it is used.
+
+    A large collection read from the cache holds 20,000 rows, and a drill shows a
+    few dozen of them: building every card at start took a tenth of a second.
+
+    Args:
+        rows: one stored row per card, in deck order.
+        ids: each row's card id.
+        kinds: each row's card kind.
+        build: makes the card of a row.
+    """
+
+    __slots__ = ("_build", "_built", "_rows", "ids", "kinds")
+
+    def __init__(
+        self,
+        rows: Sequence[Any],
+        ids: Sequence[str],
+        kinds: Sequence[str],
+        build: Callable[[Any], Card],
+    ) -> None:
+        self._rows = rows
+        self._build = build
+        self._built: list[Card | None] = [None] * len(rows)
+        self.ids = ids
+        self.kinds = kinds
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Card: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Card]: ...
+
+    def __getitem__(self, index: int | slice) -> Card | Sequence[Card]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        card = self._built[index]
+        if card is None:
+            card = self._built[index] = self._build(self._rows[index])
+        return card
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.ids))
+
+
 @dataclass(frozen=True, slots=True)
 class Deck:
     """A deck file, loaded."""
@@ -115,7 +169,38 @@ class Deck:
     title: str
     description: str
     path: str
-    cards: tuple[Card, ...]
+    cards: Sequence[Card]
+
+    def ids_and_kinds(self) -> Iterator[tuple[str, str]]:
+        """Each card's id and kind in deck order, without building the cards."""
+        if isinstance(self.cards, LazyCards):
+            return zip(self.cards.ids, self.cards.kinds, strict=True)
+        return ((card.id, card.kind) for card in self.cards)
+
+
+class CardIndex(Mapping[str, Card]):
+    """Every loaded card by id; a cached deck's card is built when looked up."""
+
+    def __init__(self) -> None:
+        self._where: dict[str, tuple[Sequence[Card], int]] = {}
+
+    def add(self, deck: Deck) -> None:
+        """Index the cards of ``deck``."""
+        for position, (card_id, _) in enumerate(deck.ids_and_kinds()):
+            self._where[card_id] = (deck.cards, position)
+
+    def __getitem__(self, card_id: str) -> Card:
+        cards, position = self._where[card_id]
+        return cards[position]
+
+    def __contains__(self, card_id: object) -> bool:
+        return card_id in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
 
 
 @dataclass(slots=True)
@@ -124,7 +209,7 @@ class Library:
 
     decks: list[Deck] = field(default_factory=list)
     errors: list[DeckError] = field(default_factory=list)
-    cards: dict[str, Card] = field(default_factory=dict)
+    cards: CardIndex = field(default_factory=CardIndex)
 
     def deck(self, deck_id: str) -> Deck | None:
         """The deck with this id, if it loaded."""
@@ -139,6 +224,17 @@ class Library:
         for deck in self.decks:
             if deck_id is None or deck.id == deck_id:
                 yield from deck.cards
+
+    def iter_ids(
+        self, deck_id: str | None = None, kinds: frozenset[str] | None = None
+    ) -> Iterator[str]:
+        """Card ids in deck order, of one deck or all, and of some kinds or all;
+        no card is built to find them."""
+        for deck in self.decks:
+            if deck_id is None or deck.id == deck_id:
+                for card_id, kind in deck.ids_and_kinds():
+                    if kinds is None or kind in kinds:
+                        yield card_id
 
 
 # Loading
@@ -177,7 +273,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _load_library(dirs: Iterable[Path], cache: Path | None) -> Library:
     library = Library()
-    owner: dict[str, str] = {}
+    taken = library.cards
 
     for path in iter_deck_files(dirs):
         try:
@@ -197,23 +293,29 @@ def _load_library(dirs: Iterable[Path], cache: Path | None) -> Library:
                 )
             )
             continue
-        clash = next((c for c in deck.cards if c.id in owner), None)
+        clash = next(
+            (
+                i
+                for i, (card_id, _) in enumerate(deck.ids_and_kinds())
+                if card_id in taken
+            ),
+            None,
+        )
         if clash is not None:
+            card = deck.cards[clash]
             library.errors.append(
                 DeckError(
-                    f"card id {clash.id!r} is already used in {owner[clash.id]}; "
+                    f"card id {card.id!r} is already used in {taken[card.id].path}; "
                     "this deck was skipped",
                     path=deck.path,
-                    line=clash.line,
-                    card=clash.id,
+                    line=card.line,
+                    card=card.id,
                 )
             )
             continue
 
         library.decks.append(deck)
-        for card in deck.cards:
-            owner[card.id] = deck.path
-            library.cards[card.id] = card
+        taken.add(deck)
     return library
 
 

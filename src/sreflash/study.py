@@ -90,7 +90,7 @@ class Study:
         self.day = StudyDay(settings.day_start_hour, settings.zone())
         self._seen: set[str] | None = None
         self._scopes: dict[_Scope, set[str]] = {}
-        self._unseen: dict[_Scope, dict[str, Card]] = {}
+        self._unseen: dict[_Scope, dict[str, None]] = {}
 
     @property
     def seen(self) -> set[str]:
@@ -191,15 +191,15 @@ class Study:
         if self.new_left(start) <= 0:
             return None
         hidden = self._hidden(self.now())
-        for card_id, card in self._never_reviewed(deck_id, kinds).items():
+        for card_id in self._never_reviewed(deck_id, kinds):
             if card_id not in skip and card_id not in hidden:
-                return card
+                return self.library.cards[card_id]
         return None
 
     def _never_reviewed(
         self, deck_id: str | None, kinds: frozenset[str] | None
-    ) -> dict[str, Card]:
-        """A scope's never-reviewed cards by id, in deck order.
+    ) -> dict[str, None]:
+        """The ids of a scope's never-reviewed cards, in deck order.
 
         Worked out once and kept up to date: at 20,000 cards, most of them seen,
         walking the deck for each new card or count took milliseconds. A rating
@@ -210,11 +210,11 @@ class Study:
         cards = self._unseen.get(key)
         if cards is None:
             seen = self.seen
-            cards = {
-                card.id: card
-                for card in self.library.iter_cards(deck_id)
-                if card.id not in seen and (kinds is None or card.kind in kinds)
-            }
+            cards = dict.fromkeys(
+                card_id
+                for card_id in self.library.iter_ids(deck_id, kinds)
+                if card_id not in seen
+            )
             self._unseen[key] = cards
         return cards
 
@@ -277,11 +277,7 @@ class Study:
         # worked out once.
         key = (deck_id, kinds)
         if key not in self._scopes:
-            self._scopes[key] = {
-                c.id
-                for c in self.library.iter_cards(deck_id)
-                if kinds is None or c.kind in kinds
-            }
+            self._scopes[key] = set(self.library.iter_ids(deck_id, kinds))
         return self._scopes[key]
 
     def _hidden(self, now: datetime) -> set[str]:

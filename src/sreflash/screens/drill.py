@@ -249,19 +249,14 @@ class DrillScreen(Screen[None]):
 
     def _lab_notice(self) -> None:
         """Ask, in a worker, whether a Docker engine answers for the lab cards."""
-        labs = [
-            c
-            for c in self.sreflash.context.library.iter_cards(self.deck_id)
-            if c.kind == "lab"
-        ]
+        library = self.sreflash.context.library
+        labs = sum(1 for _ in library.iter_ids(self.deck_id, LAB_ONLY))
         notice = self.query_one("#drill-notice", Static)
         notice.display = bool(labs)
         if not labs:
             return
-        self.labs_waiting = len(labs)
-        notice.update(
-            Text(f"{len(labs)} lab cards left out while sreflash asks Docker…")
-        )
+        self.labs_waiting = labs
+        notice.update(Text(f"{labs} lab cards left out while sreflash asks Docker…"))
         self.run_worker(_ask_engine, thread=True, group="drill-engine")
 
     def _engine_answered(self, ready: bool, sentence: str) -> None:
