@@ -234,8 +234,10 @@ async def _tui_rating_times(
             if before is None:
                 break
             await pilot.press("space")
-            # A person's key lands anywhere between two frames, not just after one.
-            await asyncio.sleep(rng.uniform(0, 0.03))
+            # A person reads the answer before rating it: the key comes when the
+            # screen has been still for a while. (A key right after a frame can
+            # wait up to one more frame, 1/60 s, for Textual's next paint.)
+            await asyncio.sleep(rng.uniform(0.05, 0.25))
             frames.clear()
             begin = time.perf_counter()
             await pilot.press("3")
