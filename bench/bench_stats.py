@@ -47,7 +47,9 @@ def make_library(count: int) -> Library:
         for n in range(count)
     )
     deck = Deck("bench", "Bench", "", "bench.yaml", cards)
-    return Library([deck], [], {card.id: card for card in cards})
+    library = Library([deck])
+    library.cards.add(deck)
+    return library
 
 
 def fill(store: Store, library: Library, reviews: int, seed: int = 7) -> None:
