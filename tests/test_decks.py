@@ -7,7 +7,9 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -433,31 +435,53 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "row",
+    "change",
     [
-        '["good-one", "concept"]',
-        '[1, "concept", "t", "p", "a", [], [], [], [], null, 6]',
+        lambda row: row.__setitem__(5, 5),  # key points: a number
+        lambda row: row.__setitem__(8, [[1, 2, 3, 4, 5]]),  # a bad example
+        lambda row: row.__setitem__(9, [1]),  # a lab reference cut short
+        lambda row: row.__setitem__(3, "An edited prompt?"),
+        lambda row: row.__delitem__(10),
     ],
+    ids=["points", "example", "lab", "prompt", "short-row"],
 )
-def test_a_cache_entry_with_a_misshapen_card_is_ignored(
-    tmp_path: Path, row: str
+def test_a_cache_entry_edited_by_hand_is_ignored(
+    tmp_path: Path, change: Callable[[list[Any]], None]
 ) -> None:
-    # Cards are built from the cache only when used; a bad row must be caught on
-    # reading, not in the middle of a drill.
+    # Cards are built from the cache only when used: an entry that is not exactly
+    # what sreflash wrote must be refused on reading, not fail in a drill.
     deck = write(tmp_path, "good.yaml", GOOD)
     cache = tmp_path / "cache"
-    load_library([deck], cache)
-    for entry in cache.glob("*.json"):
-        entry.write_text(
-            '{"id": "good", "title": "t", "description": "", "path": "p", '
-            f'"cards": [{row}]}}'
-        )
+    parsed = load_library([deck], cache)
+    (entry,) = cache.glob("*.json")
+    head, body = entry.read_text().split("\n", 1)
+    data = json.loads(body)
+    change(data["cards"][0])
+    entry.write_text(head + "\n" + json.dumps(data))
 
     library = load_library([deck], cache)
 
     assert library.errors == []
-    assert [c.id for c in library.iter_cards()] == ["good-one", "good-two"]
-    assert library.cards["good-two"].key_points[1].text == "the cache is reused"
+    assert library.decks == parsed.decks
+    assert library.cards["good-one"].prompt == "What is a layer?"
+    # The deck was parsed again and its entry rewritten whole.
+    assert load_library([deck], cache).decks == parsed.decks
+    assert json.loads(entry.read_text().split("\n", 1)[1])["cards"][0][3] == (
+        "What is a layer?"
+    )
+
+
+def test_an_edited_deck_leaves_one_cache_entry(tmp_path: Path) -> None:
+    deck = write(tmp_path, "good.yaml", GOOD)
+    other = write(tmp_path, "other.yaml", GOOD.replace("good", "other"))
+    cache = tmp_path / "cache"
+    for n in range(3):
+        deck.write_text(GOOD.replace("What is a layer?", f"What is layer {n}?"))
+        library = load_library([deck, other], cache)
+        assert library.cards["good-one"].prompt == f"What is layer {n}?"
+
+    assert len(list(cache.glob("*.json"))) == 2  # one per deck file
+    assert load_library([deck, other], cache).decks == library.decks
 
 
 def test_ids_and_kinds_come_from_the_cache_in_deck_order(tmp_path: Path) -> None:

@@ -3,8 +3,12 @@
 YAML parsing is slow in Python: a deck of 20,000 cards takes seconds. A deck that
 passed validation is written as JSON under the cache folder, keyed by a hash of the
 file's bytes; the next start reads the JSON instead. Any change to the file changes
-the hash, so a stale entry is never used. JSON, not pickle: reading the cache can
-never run code.
+the hash, so a stale entry is never used, and writing the new entry removes the
+deck's old ones. JSON, not pickle: reading the cache can never run code.
+
+Cards are built from an entry only when first used, so an entry is sealed with a
+hash of its own text: one that is not exactly what sreflash wrote (cut short,
+edited by hand) is ignored and the deck parsed again, never half trusted.
 """
 
 from __future__ import annotations
@@ -21,23 +25,28 @@ from sreflash.decks import Card, Deck, Example, KeyPoint, LabRef, LazyCards
 
 log = logging.getLogger(__name__)
 
-# The fields of a card's row: see _plain.
-_ROW_LENGTH = 11
+_SEAL = b"sreflash-deck-cache "
 
 
 def cache_key(raw: bytes, name: str) -> str:
-    """The cache entry's name for a deck file's bytes, path and this version."""
+    """The cache entry's name for a deck file's bytes, path and this version.
+
+    It starts with a hash of the path alone, which finds the deck's older entries.
+    """
+    where = hashlib.blake2b(f"{name}\0{__version__}".encode(), digest_size=8)
     digest = hashlib.blake2b(raw, digest_size=20)
     digest.update(f"\0{name}\0{__version__}".encode())
-    return digest.hexdigest()
+    return f"{where.hexdigest()}-{digest.hexdigest()}"
 
 
 def read(folder: Path, key: str) -> Deck | None:
-    """The cached deck for ``key``, or None when there is none or it is unreadable."""
+    """The cached deck for ``key``, or None when there is none or it is unusable."""
     path = folder / f"{key}.json"
     try:
-        data = json.loads(path.read_bytes())
-        return _deck(data)
+        head, _, body = path.read_bytes().partition(b"\n")
+        if head != _SEAL + _seal(body):
+            raise ValueError("the entry is not as sreflash wrote it")
+        return _deck(json.loads(body))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -46,15 +55,25 @@ def read(folder: Path, key: str) -> Deck | None:
 
 
 def write(folder: Path, key: str, deck: Deck) -> None:
-    """Store ``deck`` under ``key``; a cache that cannot be written is skipped."""
+    """Store ``deck`` under ``key`` and drop the deck's older entries; a cache that
+    cannot be written is skipped."""
     path = folder / f"{key}.json"
     partial = path.with_suffix(f".{os.getpid()}.part")
+    body = json.dumps(_plain(deck)).encode()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(_plain(deck)), encoding="utf-8")
+        partial.write_bytes(_SEAL + _seal(body) + b"\n" + body)
         partial.replace(path)
+        where = key.partition("-")[0]
+        for old in folder.glob(f"{where}-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
     except OSError as error:
         log.debug("cannot write deck cache %s: %s", path, error)
+
+
+def _seal(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=20).hexdigest().encode()
 
 
 def _plain(deck: Deck) -> dict[str, Any]:
@@ -103,14 +122,8 @@ def _deck(data: dict[str, Any]) -> Deck:
             line=line,
         )
 
-    # Cards are built when first used, so only the rows' shape is checked here:
-    # an entry is written whole, by rename, and only a hand edit could damage
-    # a row and keep the JSON valid.
-    if not all(isinstance(row, list) and len(row) == _ROW_LENGTH for row in rows):
-        raise ValueError("a card row has the wrong shape")
+    # The seal vouches for every row: each is built only when first used.
     ids = [row[0] for row in rows]
     kinds = [row[1] for row in rows]
-    if not all(isinstance(x, str) for x in ids + kinds):
-        raise TypeError("a card id or kind is not a string")
     cards = LazyCards(rows, ids, kinds, build)
     return Deck(deck_id, data["title"], data["description"], path, cards)
