@@ -392,6 +392,17 @@ def test_decks_list_json_gives_each_deck_with_its_cards(tmp_path: Path) -> None:
     assert decks["docker-image-design"]["count"] >= 27
 
 
+def test_decks_list_counts_in_words(tmp_path: Path) -> None:
+    one = GOOD.replace("id: good\n", "id: single\n").split("  - id: good-two")[0]
+    write(tmp_path, "single.yaml", one.replace("good-one", "single-one"))
+
+    result = CliRunner().invoke(cli, ["--decks", str(tmp_path), "decks", "list"])
+
+    assert result.exit_code == 0
+    line = next(x for x in result.stdout.splitlines() if x.startswith("single "))
+    assert line.split()[1:3] == ["1", "card"]
+
+
 # The parsed-deck cache
 
 

@@ -217,7 +217,7 @@ def test_export_commands_write_files(context: Context, tmp_path: Path) -> None:
 
     cards = len(context.library.cards)
     assert anki.exit_code == 0, anki.output
-    assert f"Wrote {cards} notes in 1 decks" in anki.stdout
+    assert f"Wrote {cards} notes in 1 deck to" in anki.stdout
     assert log.stdout.startswith("Wrote 3 reviews to")
     assert len(notes(read_package(tmp_path / "a.apkg", tmp_path))) == cards
 

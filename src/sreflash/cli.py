@@ -20,6 +20,7 @@ from sreflash.config import allowed, describe
 from sreflash.context import Context, deck_cache_dir, deck_dirs, open_context
 from sreflash.decks import Library, load_library
 from sreflash.errors import SreflashError
+from sreflash.wording import count_of, plural
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -149,8 +150,8 @@ def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
         click.echo(f"error: {error}", err=True)
     cards = sum(len(d.cards) for d in library.decks)
     click.echo(
-        f"{_count(len(library.decks), 'deck')}, {_count(cards, 'card')}, "
-        f"{_count(len(library.errors), 'error')}"
+        f"{count_of(len(library.decks), 'deck')}, {count_of(cards, 'card')}, "
+        f"{count_of(len(library.errors), 'error')}"
     )
     cli_mock.check_deck_examples(library)
     if library.errors:
@@ -167,13 +168,10 @@ def decks_list(options: Options, as_json: bool) -> None:
         click.echo(json.dumps(_decks_json(library), indent=2))
     else:
         for deck in library.decks:
-            click.echo(f"{deck.id:28} {len(deck.cards):5} cards  {deck.title}")
+            size = len(deck.cards)
+            click.echo(f"{deck.id:28} {size:5} {plural(size, 'card'):5}  {deck.title}")
     for error in library.errors:
         click.echo(f"skipped: {error}", err=True)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _decks_json(library: Library) -> list[dict[str, Any]]:

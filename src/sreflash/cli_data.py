@@ -17,6 +17,7 @@ from sreflash.importing import import_csv
 from sreflash.scheduling import RATING_NAMES, Rating
 from sreflash.stats import Stats, compute_stats
 from sreflash.store import backup_to
+from sreflash.wording import count_of
 
 if TYPE_CHECKING:
     from sreflash.cli import Options
@@ -170,7 +171,7 @@ def cards_list(query: tuple[str, ...], as_json: bool) -> None:
         return
     for f in found:
         click.echo(f"{f.card.id:32} {f.state:10} {f.due:10}  {_short(f.card.prompt)}")
-    click.echo(f"{len(found)} cards", err=True)
+    click.echo(count_of(len(found), "card"), err=True)
 
 
 @cards.command("info")
@@ -294,7 +295,8 @@ def export_anki_command(file: Path, deck_id: str | None) -> None:
 
     context = _options().context()
     result = export_anki(context.library, file, context.clock.now(), deck_id)
-    click.echo(f"Wrote {result.notes} notes in {result.decks} decks to {file}")
+    notes, decks = count_of(result.notes, "note"), count_of(result.decks, "deck")
+    click.echo(f"Wrote {notes} in {decks} to {file}")
 
 
 @export.command("reviews")
@@ -346,7 +348,7 @@ def import_csv_command(
         replace=replace,
     )
     verb = "Replaced" if result.replaced else "Wrote"
-    cards = "1 card" if result.cards == 1 else f"{result.cards} cards"
+    cards = count_of(result.cards, "card")
     click.echo(f"{verb} {result.path}: deck {result.deck_id!r}, {cards}")
 
 

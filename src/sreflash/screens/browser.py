@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from sreflash.browse import FLAGS, Found, card_info, info_lines, search
 from sreflash.errors import SreflashError
+from sreflash.wording import count_of
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
@@ -81,7 +82,7 @@ class BrowserScreen(Screen[None]):
         table.clear()
         for found in self.found:
             table.add_row(*_cells(found), key=found.card.id)
-        status.update(f"{len(self.found)} cards")
+        status.update(count_of(len(self.found), "card"))
         self.show_card(self.current_id())
 
     def current_id(self) -> str | None:
