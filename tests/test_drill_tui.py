@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console, RenderableType
 from textual._compositor import CompositorUpdate
 from textual.screen import Screen
@@ -88,6 +89,7 @@ async def test_a_drill_saves_every_rating_and_the_next_app_sees_them(
         summary = text_of(app, "#summary-text")
         assert "Cards done: 3" in summary and "Again: 1" in summary
         assert "The next card is due in 1m." in summary
+        assert "30 new cards can still be started today." in summary
 
     context.close()
     reopened = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
@@ -258,19 +260,31 @@ async def test_suspend_and_bury_skip_to_the_next_card(
     context.close()
 
 
-async def test_an_empty_queue_goes_straight_to_the_summary(
-    tmp_path: Path, clock: FrozenClock
+@pytest.mark.parametrize(
+    ("per_day", "expected"),
+    [
+        # No new card allowed: the drill opens straight on its summary.
+        (0, ["No card is scheduled yet.", "33 new cards wait, but new_per_day is 0"]),
+        (3, ["Cards done: 3", "30 new cards wait: up to 3 a day from the next"]),
+    ],
+)
+async def test_the_summary_says_when_the_waiting_cards_come(
+    tmp_path: Path, clock: FrozenClock, per_day: int, expected: list[str]
 ) -> None:
     context = open_context(
         db=tmp_path / "s.db",
-        settings=Settings(timezone="UTC", new_per_day=0),
+        settings=Settings(timezone="UTC", new_per_day=per_day),
         clock=clock,
     )
     app = SreflashApp(context, start="drill")
 
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(per_day):
+            await pilot.press("space", "4")
         assert isinstance(app.screen, SummaryScreen)
-        assert "No card is scheduled yet." in text_of(app, "#summary-text")
+        summary = text_of(app, "#summary-text")
+        for sentence in expected:
+            assert sentence in summary
     context.close()
 
 

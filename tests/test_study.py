@@ -178,6 +178,26 @@ def test_a_card_reset_in_a_later_session_is_new_again(
     context.close()
 
 
+def test_new_waiting_counts_unreviewed_cards_past_the_limit(
+    db_path: Path, clock: FrozenClock
+) -> None:
+    settings = Settings(timezone="UTC", new_per_day=1)
+    context = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)
+    study = context.study
+    total = len(context.library.cards)
+    a, b, c = list(context.library.iter_cards())[:3]
+
+    study.rate(a, Rating.Good)
+    study.set_suspended(b.id, True)
+    study.bury(c.id)
+
+    assert study.counts().new == 0  # the day's one new card is used
+    assert study.new_waiting() == total - 3
+    clock.advance(DAY)  # the bury ends with the day
+    assert study.new_waiting() == total - 2
+    context.close()
+
+
 def test_suspended_and_buried_cards_leave_the_queue(
     context: Context, clock: FrozenClock
 ) -> None:

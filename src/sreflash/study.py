@@ -267,10 +267,22 @@ class Study:
                 else:
                     learning += 1
 
-        fresh = self._never_reviewed(deck_id, kinds)
-        unseen = len(fresh) - sum(1 for card_id in hidden if card_id in fresh)
+        unseen = self._waiting(deck_id, kinds, hidden)
         new = min(unseen, self.new_left(start))
         return DeckCounts(new, learning, min(due, self.reviews_left(start)), len(ids))
+
+    def new_waiting(
+        self, deck_id: str | None = None, *, kinds: frozenset[str] | None = None
+    ) -> int:
+        """How many cards of a deck (or all) were never reviewed, today's limit
+        aside; suspended and buried ones are left out."""
+        return self._waiting(deck_id, kinds, self._hidden(self.now()))
+
+    def _waiting(
+        self, deck_id: str | None, kinds: frozenset[str] | None, hidden: set[str]
+    ) -> int:
+        fresh = self._never_reviewed(deck_id, kinds)
+        return len(fresh) - sum(1 for card_id in hidden if card_id in fresh)
 
     def _scope(self, deck_id: str | None, kinds: frozenset[str] | None) -> set[str]:
         # The library does not change while the app runs, so each scope's ids are

@@ -41,6 +41,7 @@ from sreflash.labs.results import (
     StepStarted,
 )
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
+from sreflash.wording import count_of
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
@@ -625,9 +626,14 @@ class DrillScreen(Screen[None]):
         from sreflash.screens.summary import SummaryScreen
 
         self.stage = "done"
-        study = self.sreflash.context.study
-        next_due = study.next_due(self.deck_id)
-        self.app.switch_screen(SummaryScreen(self.tally, next_due, study.now()))
+        context = self.sreflash.context
+        study = context.study
+        outlook = [describe_due(study.next_due(self.deck_id), study.now())]
+        waiting = study.new_waiting(self.deck_id, kinds=self.kinds)
+        new = describe_new(waiting, study.new_left(), context.settings.new_per_day)
+        if new:
+            outlook.append(new)
+        self.app.switch_screen(SummaryScreen(self.tally, outlook))
 
 
 def _ask_engine() -> tuple[bool, str]:
@@ -645,3 +651,15 @@ def describe_due(next_due: datetime | None, now: datetime) -> str:
     if next_due <= now:
         return "More cards are due now."
     return f"The next card is due in {format_interval(next_due - now)}."
+
+
+def describe_new(waiting: int, left_today: int, per_day: int) -> str:
+    """When the new cards that wait can be started, in words ("" for none)."""
+    if waiting == 0:
+        return ""
+    cards = count_of(waiting, "new card")
+    if left_today > 0:
+        return f"{cards} can still be started today."
+    if per_day == 0:
+        return f"{cards} wait, but new_per_day is 0 in your settings."
+    return f"{cards} wait: up to {min(per_day, waiting)} a day from the next study day."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
@@ -25,15 +24,13 @@ class SummaryScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, tally: DrillTally, next_due: datetime | None, now: datetime):
+    def __init__(self, tally: DrillTally, outlook: list[str]):
+        """``outlook`` says, in sentences, when cards are next due."""
         super().__init__()
         self.tally = tally
-        self.next_due = next_due
-        self.now = now
+        self.outlook = outlook
 
     def compose(self) -> ComposeResult:
-        from sreflash.screens.drill import describe_due
-
         minutes, seconds = divmod(int(time.monotonic() - self.tally.started), 60)
         lines = [
             "[b]Session over[/b]",
@@ -41,7 +38,7 @@ class SummaryScreen(Screen[None]):
             f"Cards done: {self.tally.done}",
             f"Again: {self.tally.again}",
             f"Time spent: {minutes} min {seconds:02d} s",
-            describe_due(self.next_due, self.now),
+            *self.outlook,
             "",
             "Every rating is saved.",
         ]
