@@ -285,6 +285,11 @@ async def test_the_summary_says_when_the_waiting_cards_come(
         summary = text_of(app, "#summary-text")
         for sentence in expected:
             assert sentence in summary
+        # Home says the same rather than "nothing due".
+        await pilot.press("enter")
+        assert isinstance(app.screen, HomeScreen)
+        home = text_of(app, "#home-summary")
+        assert home.startswith("Nothing more today.") and expected[1] in home
     context.close()
 
 

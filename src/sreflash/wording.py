@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sreflash.scheduling import format_interval
+
 
 def plural(number: int, noun: str) -> str:
     """``noun`` as it reads after ``number``: card, cards."""
@@ -11,3 +15,24 @@ def plural(number: int, noun: str) -> str:
 def count_of(number: int, noun: str) -> str:
     """``number`` followed by ``noun``: 1 card, 2 cards."""
     return f"{number} {plural(number, noun)}"
+
+
+def describe_due(next_due: datetime | None, now: datetime) -> str:
+    """When the next card is due, in words."""
+    if next_due is None:
+        return "No card is scheduled yet."
+    if next_due <= now:
+        return "More cards are due now."
+    return f"The next card is due in {format_interval(next_due - now)}."
+
+
+def describe_new(waiting: int, left_today: int, per_day: int) -> str:
+    """When the new cards that wait can be started, in words ("" for none)."""
+    if waiting == 0:
+        return ""
+    cards = count_of(waiting, "new card")
+    if left_today > 0:
+        return f"{cards} can still be started today."
+    if per_day == 0:
+        return f"{cards} wait, but new_per_day is 0 in your settings."
+    return f"{cards} wait: up to {min(per_day, waiting)} a day from the next study day."

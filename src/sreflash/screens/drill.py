@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.console import Group
@@ -41,7 +41,7 @@ from sreflash.labs.results import (
     StepStarted,
 )
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
-from sreflash.wording import count_of
+from sreflash.wording import describe_due, describe_new
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
@@ -642,24 +642,3 @@ def _ask_engine() -> tuple[bool, str]:
     from sreflash.labs.engine import engine_status
 
     return engine_status()
-
-
-def describe_due(next_due: datetime | None, now: datetime) -> str:
-    """When the next card is due, in words."""
-    if next_due is None:
-        return "No card is scheduled yet."
-    if next_due <= now:
-        return "More cards are due now."
-    return f"The next card is due in {format_interval(next_due - now)}."
-
-
-def describe_new(waiting: int, left_today: int, per_day: int) -> str:
-    """When the new cards that wait can be started, in words ("" for none)."""
-    if waiting == 0:
-        return ""
-    cards = count_of(waiting, "new card")
-    if left_today > 0:
-        return f"{cards} can still be started today."
-    if per_day == 0:
-        return f"{cards} wait, but new_per_day is 0 in your settings."
-    return f"{cards} wait: up to {min(per_day, waiting)} a day from the next study day."

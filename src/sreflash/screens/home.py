@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from sreflash.study import DeckCounts
+from sreflash.wording import describe_new
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
@@ -72,12 +73,17 @@ class HomeScreen(Screen[None]):
         table.add_row("All decks", *_cells(total, every), key=ALL_ROW)
 
         waiting = total.new + total.learning + total.due
-        summary = (
-            f"{waiting} cards waiting today: {total.new} new, "
-            f"{total.learning} learning, {total.due} to review."
-            if waiting
-            else "Nothing due: come back tomorrow, or add a deck."
-        )
+        unseen = study.new_waiting(kinds=NOT_LAB)
+        if waiting:
+            summary = (
+                f"{waiting} cards waiting today: {total.new} new, "
+                f"{total.learning} learning, {total.due} to review."
+            )
+        elif unseen:
+            per_day = context.settings.new_per_day
+            summary = f"Nothing more today. {describe_new(unseen, 0, per_day)}"
+        else:
+            summary = "Nothing due: come back tomorrow, or add a deck."
         self.query_one("#home-summary", Static).update(summary)
         notes = [f"Skipped {e}" for e in context.library.errors]
         self.query_one("#home-notes", Static).update("\n".join(notes))
