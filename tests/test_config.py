@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from sreflash.cli import cli
 from sreflash.config import Settings, allowed, describe, load_settings
+from tests.conftest import run_cli
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 
@@ -133,3 +134,22 @@ def test_config_show_and_path(isolated_paths: Path) -> None:
         "allowed": "a whole number from 2 to 99",
         "doc": "Lapses after which a card is tagged leech and suspended.",
     }
+
+
+def test_help_lists_every_command_and_each_one_loads(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run_cli(["--help"], capsys, monkeypatch)
+    commands = out.split("Commands:\n")[1].splitlines()
+    listed = [line.split()[0] for line in commands if line.strip()]
+
+    assert code == 0
+    assert listed == [
+        "backup", "cards", "config", "decks", "drill", "export", "grade",
+        "import", "lab", "mock", "stats",
+    ]  # fmt: skip
+    # Commands in other modules load on first use; each answers its --help.
+    for name in listed:
+        code, out, err = run_cli([name, "--help"], capsys, monkeypatch)
+        assert (code, err) == (0, ""), name
+        assert out.startswith(f"Usage: sreflash {name}"), name

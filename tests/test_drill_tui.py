@@ -400,3 +400,20 @@ def test_the_tui_refuses_to_draw_into_a_pipe(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert result.stderr.startswith("Error: the sreflash screens need a terminal")
+
+
+def test_the_command_line_loads_no_other_commands_code_before_the_drill() -> None:
+    # What `sreflash drill` imports before its first card: the lab commands would
+    # bring the Docker SDK, the mock commands the scorer, the data commands stats.
+    code = (
+        "import sys, sreflash.__main__, sreflash.cli;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'docker'"
+        " or m.startswith(('sreflash.cli_', 'sreflash.labs', 'sreflash.stats',"
+        " 'sreflash.grading', 'sreflash.mock', 'genanki'))))"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert done.stdout.strip() == "[]"
