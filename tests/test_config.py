@@ -153,3 +153,12 @@ def test_help_lists_every_command_and_each_one_loads(
         code, out, err = run_cli([name, "--help"], capsys, monkeypatch)
         assert (code, err) == (0, ""), name
         assert out.startswith(f"Usage: sreflash {name}"), name
+
+
+def test_a_misspelt_command_gets_the_nearest_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for typo, meant in [("stast", "stats"), ("labs", "lab"), ("dril", "drill")]:
+        code, _, err = run_cli([typo], capsys, monkeypatch)
+        assert code == 2
+        assert f"No such command '{typo}'. Did you mean '{meant}'?" in err

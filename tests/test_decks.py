@@ -18,6 +18,7 @@ from sreflash.cli import cli
 from sreflash.decks import Library, load_library, parse_deck
 from sreflash.errors import DeckError
 from sreflash.paths import bundled_decks_dir
+from tests.conftest import run_cli
 
 GOOD = """\
 format: 1
@@ -495,6 +496,41 @@ def test_an_edited_deck_leaves_one_cache_entry(tmp_path: Path) -> None:
     assert load_library([deck, other], cache).decks == library.decks
 
 
+def test_another_decks_cache_entry_in_this_ones_place_is_refused(
+    tmp_path: Path,
+) -> None:
+    mine = write(tmp_path, "mine.yaml", GOOD)
+    other = write(tmp_path, "other.yaml", GOOD.replace("good", "other"))
+    cache = tmp_path / "cache"
+    load_library([mine, other], cache)
+    by_deck = {
+        json.loads(p.read_text().split("\n", 1)[1])["id"]: p for p in cache.iterdir()
+    }
+    by_deck["good"].write_bytes(by_deck["other"].read_bytes())
+
+    library = load_library([mine, other], cache)
+
+    assert [d.id for d in library.decks] == ["good", "other"]
+    assert library.errors == []
+
+
+def test_a_cache_entry_that_cannot_be_written_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    deck = write(tmp_path, "good.yaml", GOOD)
+    cache = tmp_path / "cache"
+    load_library([deck], cache)
+    (entry,) = cache.iterdir()
+    entry.unlink()
+    entry.mkdir()  # the entry's name is taken by a folder
+
+    for _ in range(3):
+        library = load_library([deck], cache)
+        assert library.errors == [] and len(library.cards) == 2
+
+    assert [p.name for p in cache.iterdir()] == [entry.name]
+
+
 def test_ids_and_kinds_come_from_the_cache_in_deck_order(tmp_path: Path) -> None:
     deck = write(tmp_path, "good.yaml", GOOD)
     cache = tmp_path / "cache"
@@ -525,3 +561,16 @@ def test_loading_leaves_the_cycle_collector_as_it_found_it(
         (gc.enable if was else gc.disable)()
     assert len(library.decks) == 1
     assert len(library.errors) == 1
+
+
+def test_commands_warn_about_a_skipped_deck_and_carry_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bad = write(tmp_path, "bad.yaml", "format: 1\ndeck: [\n")
+
+    code, out, err = run_cli(["--decks", str(bad), "stats"], capsys, monkeypatch)
+
+    assert code == 0 and "Cards:" in out
+    assert err.startswith(f"Warning: deck skipped: {bad}, line 3:")

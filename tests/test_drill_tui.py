@@ -89,7 +89,8 @@ async def test_a_drill_saves_every_rating_and_the_next_app_sees_them(
         summary = text_of(app, "#summary-text")
         assert "Cards done: 3" in summary and "Again: 1" in summary
         assert "The next card is due in 1m." in summary
-        assert "30 new cards can still be started today." in summary
+        # Ten new cards a day, three used: seven more today, the rest later.
+        assert "7 new cards can still be started today; 23 more wait" in summary
 
     context.close()
     reopened = open_context(db=db_path, settings=settings, clock=clock, fuzz=False)

@@ -36,12 +36,20 @@ class Options:
     decks: tuple[Path, ...] = ()
     _context: Context | None = field(default=None, repr=False)
 
-    def context(self) -> Context:
-        """Open the store and decks once, on first use."""
+    def context(self, *, warn: bool = True) -> Context:
+        """Open the store and decks once, on first use.
+
+        Args:
+            warn: print settings problems and skipped decks on stderr (the TUI
+                shows them itself).
+        """
         if self._context is None:
             self._context = open_context(db=self.db, decks=self.decks)
-            for problem in self._context.problems:
-                click.echo(f"Warning: {problem}", err=True)
+            if warn:
+                for problem in self._context.problems:
+                    click.echo(f"Warning: {problem}", err=True)
+                for error in self._context.library.errors:
+                    click.echo(f"Warning: deck skipped: {error}", err=True)
         return self._context
 
     def close(self) -> None:
@@ -67,10 +75,15 @@ class LazyGroup(click.Group):
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy and cmd_name not in self.commands:
-            module, _, name = self.lazy[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), name)
-            self.add_command(command, cmd_name)
+        if cmd_name not in self.commands:
+            # An unknown name loads every command, so click's "Did you mean"
+            # can pick from all of them.
+            wanted = [cmd_name] if cmd_name in self.lazy else list(self.lazy)
+            for name in wanted:
+                if name not in self.commands:
+                    module, _, attribute = self.lazy[name].partition(":")
+                    command = getattr(importlib.import_module(module), attribute)
+                    self.add_command(command, name)
         return super().get_command(ctx, cmd_name)
 
 
@@ -127,7 +140,7 @@ def cli(ctx: click.Context, db: Path | None, deck_paths: tuple[Path, ...]) -> No
 def _run_tui(options: Options, *, screen: str, deck_id: str | None = None) -> None:
     from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
 
-    context = options.context()
+    context = options.context(warn=False)
     if deck_id is not None and context.library.deck(deck_id) is None:
         raise SreflashError(f"no loaded deck has the id {deck_id!r}")
     require_terminal()

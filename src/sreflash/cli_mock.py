@@ -83,7 +83,7 @@ def mock(
     from sreflash.cli import require_terminal, run_app
     from sreflash.mock import MockOptions, candidates
 
-    context = _options().context()
+    context = _options().context(warn=False)  # the TUI shows what is wrong
     settings = context.settings
     options = MockOptions(
         questions=questions or settings.mock_questions,

@@ -13,6 +13,7 @@ edited by hand) is ignored and the deck parsed again, never half trusted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -44,7 +45,7 @@ def read(folder: Path, key: str) -> Deck | None:
     path = folder / f"{key}.json"
     try:
         head, _, body = path.read_bytes().partition(b"\n")
-        if head != _SEAL + _seal(body):
+        if head != _SEAL + _seal(key, body):
             raise ValueError("the entry is not as sreflash wrote it")
         return _deck(json.loads(body))
     except FileNotFoundError:
@@ -62,7 +63,7 @@ def write(folder: Path, key: str, deck: Deck) -> None:
     body = json.dumps(_plain(deck)).encode()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(_SEAL + _seal(body) + b"\n" + body)
+        partial.write_bytes(_SEAL + _seal(key, body) + b"\n" + body)
         partial.replace(path)
         where = key.partition("-")[0]
         for old in folder.glob(f"{where}-*.json"):
@@ -70,10 +71,16 @@ def write(folder: Path, key: str, deck: Deck) -> None:
                 old.unlink(missing_ok=True)
     except OSError as error:
         log.debug("cannot write deck cache %s: %s", path, error)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
-def _seal(body: bytes) -> bytes:
-    return hashlib.blake2b(body, digest_size=20).hexdigest().encode()
+def _seal(key: str, body: bytes) -> bytes:
+    # The entry's own name is sealed too: another deck's entry copied over this
+    # one is refused like any other edit.
+    digest = hashlib.blake2b(key.encode() + b"\0", digest_size=20)
+    digest.update(body)
+    return digest.hexdigest().encode()
 
 
 def _plain(deck: Deck) -> dict[str, Any]:

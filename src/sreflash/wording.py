@@ -30,9 +30,13 @@ def describe_new(waiting: int, left_today: int, per_day: int) -> str:
     """When the new cards that wait can be started, in words ("" for none)."""
     if waiting == 0:
         return ""
-    cards = count_of(waiting, "new card")
-    if left_today > 0:
-        return f"{cards} can still be started today."
+    now = min(waiting, left_today)
+    if now > 0:
+        later = waiting - now
+        more = f"; {later} more wait for the next study days" if later else ""
+        return f"{count_of(now, 'new card')} can still be started today{more}."
+    verb = "waits" if waiting == 1 else "wait"
+    cards = f"{count_of(waiting, 'new card')} {verb}"
     if per_day == 0:
-        return f"{cards} wait, but new_per_day is 0 in your settings."
-    return f"{cards} wait: up to {min(per_day, waiting)} a day from the next study day."
+        return f"{cards}, but new_per_day is 0 in your settings."
+    return f"{cards}: up to {min(per_day, waiting)} a day from the next study day."

@@ -245,6 +245,9 @@ async def test_the_drill_without_docker_leaves_lab_cards_out_and_says_why(
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
+        # The summary says why nothing was shown.
+        summary = text_of(app, "#summary-text")
+        assert "lab cards left out. No Docker engine answers at" in summary
 
     assert review_rows(context) == []
     assert lab_runs(context.store.db) == []

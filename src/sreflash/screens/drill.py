@@ -41,7 +41,7 @@ from sreflash.labs.results import (
     StepStarted,
 )
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
-from sreflash.wording import describe_due, describe_new
+from sreflash.wording import count_of, describe_due, describe_new
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
@@ -149,6 +149,8 @@ class DrillScreen(Screen[None]):
         """Card kinds the queue draws from: lab cards join when Docker answers."""
         self.labs_waiting = 0
         """Lab cards in scope while the engine has not answered yet."""
+        self.labs_left_out = ""
+        """Why the lab cards stay out of this drill, when the engine did not answer."""
         self.lab_check: Worker[LabReport] | None = None
         self.lab_cancel = threading.Event()
         self.prediction = ""
@@ -257,7 +259,9 @@ class DrillScreen(Screen[None]):
         if not labs:
             return
         self.labs_waiting = labs
-        notice.update(Text(f"{labs} lab cards left out while sreflash asks Docker…"))
+        notice.update(
+            Text(f"{count_of(labs, 'lab card')} left out while sreflash asks Docker…")
+        )
         self.run_worker(_ask_engine, thread=True, group="drill-engine")
 
     def _engine_answered(self, ready: bool, sentence: str) -> None:
@@ -265,14 +269,14 @@ class DrillScreen(Screen[None]):
         notice = self.query_one("#drill-notice", Static)
         if ready:
             self.kinds = WITH_LAB
+            cards = count_of(count, "lab card")
             notice.update(
-                Text(
-                    f"{count} lab cards join the queue: Docker checks your predictions."
-                )
+                Text(f"{cards} join the queue: Docker checks your predictions.")
             )
         else:
             # The sentence says why and how to fix it, in the engine module's words.
-            notice.update(Text(f"{count} lab cards left out. {sentence}"))
+            self.labs_left_out = f"{count_of(count, 'lab card')} left out. {sentence}"
+            notice.update(Text(self.labs_left_out))
         if self.stage != "done":
             self._update_status()
         if self.stage == "waiting":
@@ -633,6 +637,8 @@ class DrillScreen(Screen[None]):
         new = describe_new(waiting, study.new_left(), context.settings.new_per_day)
         if new:
             outlook.append(new)
+        if self.labs_left_out:
+            outlook.append(escape(self.labs_left_out))
         self.app.switch_screen(SummaryScreen(self.tally, outlook))
 
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from sreflash.study import DeckCounts
-from sreflash.wording import describe_new
+from sreflash.wording import count_of, describe_new
 
 if TYPE_CHECKING:
     from sreflash.app import SreflashApp
@@ -76,7 +76,7 @@ class HomeScreen(Screen[None]):
         unseen = study.new_waiting(kinds=NOT_LAB)
         if waiting:
             summary = (
-                f"{waiting} cards waiting today: {total.new} new, "
+                f"{count_of(waiting, 'card')} waiting today: {total.new} new, "
                 f"{total.learning} learning, {total.due} to review."
             )
         elif unseen:
