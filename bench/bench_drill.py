@@ -74,6 +74,75 @@ asyncio.run(main())
 """
 
 
+# The yardstick: a bare Textual app (a header, one text, a footer) on the same
+# machine. Machines here vary by half from one minute to the next; ratios to this
+# vary much less than the times themselves.
+BARE_APP = """
+import time, sys
+launched = float(sys.argv[1])
+import asyncio
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+
+class Bare(App):
+    BINDINGS = [("3", "next", "Next")]
+    shown = 0
+
+    def compose(self):
+        yield Header()
+        yield Static("text-0 " + "word " * 40, id="text")
+        yield Footer()
+
+    def action_next(self):
+        self.shown += 1
+        self.query_one("#text", Static).update(f"text-{self.shown} " + "word " * 40)
+
+async def main():
+    app = Bare()
+    frames = []
+    display = app._display
+
+    def timed(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None:
+            frames.append((time.time(), renderable.render_segments(app.console)))
+
+    app._display = timed
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not any("text-0" in out for _, out in frames):
+            await pilot.pause()
+        first = next(at for at, out in frames if "text-0" in out)
+        keys = []
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            frames.clear()
+            begin = time.time()
+            await pilot.press("3")
+            name = f"text-{app.shown} "
+            keys.append(next(at for at, out in frames if name in out) - begin)
+    keys.sort()
+    print(first - launched, keys[len(keys) // 2])
+
+asyncio.run(main())
+"""
+
+
+def bare_app_times(runs: int) -> tuple[list[float], list[float]]:
+    """A bare Textual app: launch to its first frame, and a key to the next frame."""
+    launch, key = [], []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", BARE_APP, repr(time.time())],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        first, frame = out.stdout.split()
+        launch.append(float(first))
+        key.append(float(frame))
+    return launch, key
+
+
 def make_collection(folder: Path) -> tuple[Path, Path]:
     """A 20,000-card deck and a database with 500,000 reviews of its cards."""
     rng = random.Random(7)
@@ -264,18 +333,26 @@ def copy_of(db: Path, name: str) -> Path:
     return target
 
 
-def report(name: str, db: Path, decks: list[Path], runs: int) -> None:
+def report(
+    name: str, db: Path, decks: list[Path], runs: int, bare: tuple[float, float]
+) -> None:
     Store.open(db).close()
-    process, app = first_card_times(copy_of(db, "first.db"), decks, 5)
+    process, app = first_card_times(copy_of(db, "first.db"), decks, 9)
     core, load = core_times(copy_of(db, "core.db"), decks, runs)
     shown, settled, idle = asyncio.run(
         _tui_rating_times(copy_of(db, "tui.db"), decks, min(runs, 60))
     )
     print(f"\n{name}")
-    print(f"  launch to the first card painted (headless)  {ms(process)}")
+    print(
+        f"  launch to the first card painted (headless)  {ms(process)}"
+        f"  ({statistics.median(process) / bare[0]:.1f} x the bare app)"
+    )
     print(f"  the same from app start (imports done)       {ms(app)}")
     print(f"  decks + database opened in-process           {load * 1000:8.2f} ms")
-    print(f"  rating key to the frame showing the next card {ms(shown)}")
+    print(
+        f"  rating key to the frame showing the next card {ms(shown)}"
+        f"  ({statistics.median(shown) / bare[1]:.1f} x the bare app)"
+    )
     print(f"  the same until the Pilot sees the app settle {ms(settled)}")
     print(f"  a key bound to nothing, via Pilot            {ms(idle)}")
     print(f"  save rating + choose next card (core)        {ms(core)}")
@@ -289,14 +366,20 @@ def main() -> None:
     # ordinary drill, so the engine is made unreachable for the app.
     os.environ["DOCKER_HOST"] = "unix:///nonexistent/sreflash-bench.sock"
 
+    launch, key = bare_app_times(5)
+    print("a bare Textual app, the yardstick for this machine")
+    print(f"  launch to its first frame (headless)         {ms(launch)}")
+    print(f"  a key to the frame it changes                {ms(key)}")
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        report("bundled decks, empty database", folder / "b.db", [], args.runs)
+        bare = (statistics.median(launch), statistics.median(key))
+        report("bundled decks, empty database", folder / "b.db", [], args.runs, bare)
         begin = time.perf_counter()
         db, deck = make_collection(folder)
         print(f"\n(generated 20,000 cards and 500,000 reviews in "
               f"{time.perf_counter() - begin:.1f} s)")  # fmt: skip
-        report("20,000 cards, 500,000 review-log rows", db, [deck], args.runs)
+        report("20,000 cards, 500,000 review-log rows", db, [deck], args.runs, bare)
 
 
 if __name__ == "__main__":
