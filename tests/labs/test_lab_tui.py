@@ -232,10 +232,13 @@ async def test_the_drill_without_docker_leaves_lab_cards_out_and_says_why(
         assert isinstance(screen, DrillScreen)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        notice = text_of(app, "#drill-notice")
-        assert "6 lab cards left out." in notice
-        assert "No Docker engine answers at unix:///nonexistent.sock" in notice
-        assert "start Docker" in notice
+        assert text_of(app, "#drill-notice").strip() == (
+            "6 lab cards left out: Docker is not ready."
+        )
+        # Why, and how to start it, in a toast and later in the summary.
+        (why,) = [n.message for n in app._notifications if "Docker" in n.message]
+        assert why.startswith("No Docker engine answers at unix:///nonexistent.sock")
+        assert "start Docker" in why
         assert screen.card is not None and screen.card.kind != "lab"
 
     # Only lab cards due: without an engine the drill has nothing to show.

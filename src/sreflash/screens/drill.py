@@ -274,9 +274,19 @@ class DrillScreen(Screen[None]):
                 Text(f"{cards} join the queue: Docker checks your predictions.")
             )
         else:
-            # The sentence says why and how to fix it, in the engine module's words.
-            self.labs_left_out = f"{count_of(count, 'lab card')} left out. {sentence}"
-            notice.update(Text(self.labs_left_out))
+            # The engine module's sentence says why and how to fix it: a toast now
+            # and the summary at the end. The notice stays one line: three lines of
+            # it would crowd an 80x24 screen and be measured again every frame.
+            cards = count_of(count, "lab card")
+            self.labs_left_out = f"{cards} left out. {sentence}"
+            notice.update(Text(f"{cards} left out: Docker is not ready."))
+            self.notify(
+                sentence,
+                title="Lab cards left out",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if self.stage != "done":
             self._update_status()
         if self.stage == "waiting":
