@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from sreflash.cli import cli
 from sreflash.clock import FrozenClock
 from sreflash.context import Context
+from sreflash.decks import DRILL_KINDS
 from sreflash.scheduling import CardState, FsrsCard, Rating, State, fsrs_id
-from sreflash.stats import DRILL_KINDS, FORECAST_DAYS, compute_stats
+from sreflash.stats import FORECAST_DAYS, compute_stats
 from sreflash.store import CardRow, ReviewRow, iso
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # where the shared clock fixture stops

@@ -12,10 +12,10 @@ from textual_plotext import PlotextPlot
 from sreflash.app import SreflashApp
 from sreflash.clock import FrozenClock
 from sreflash.context import Context
+from sreflash.decks import DRILL_KINDS
 from sreflash.scheduling import Rating
 from sreflash.screens.home import HomeScreen
 from sreflash.screens.stats import StatsScreen
-from sreflash.stats import DRILL_KINDS
 
 SIZE = (100, 40)
 

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 KINDS = ("question", "scenario", "checklist", "concept", "command", "lab")
+# What a person answers from memory: every kind but lab cards, which a Docker
+# engine checks and which join a drill only when one answers.
+DRILL_KINDS = frozenset(KINDS) - {"lab"}
 VERDICTS = ("pass", "fail")
 LABELS = ("strong", "partial", "wrong", "off-topic", "keywords")
 DECK_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

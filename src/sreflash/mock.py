@@ -21,14 +21,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sreflash.decks import Card
+from sreflash.decks import DRILL_KINDS, Card
 from sreflash.errors import SreflashError
 from sreflash.grading import PASS_SCORE, Grade, grade
 from sreflash.scheduling import CardState, Rating
 from sreflash.store import CardRow, Store, iso, parse_iso
 from sreflash.study import Study
 
-MOCK_KINDS = frozenset({"question", "scenario", "checklist", "concept", "command"})
 FOLLOW_UP_CHANCE = 0.35
 
 # Interviewers ask questions and scenarios more than definitions.
@@ -88,7 +87,7 @@ class MockOptions:
 
 def eligible(card: Card) -> bool:
     """Whether a card can be asked in a mock: a spoken question with key points."""
-    return card.kind in MOCK_KINDS and bool(card.key_points)
+    return card.kind in DRILL_KINDS and bool(card.key_points)
 
 
 def weakness(

@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sreflash.decks import KINDS
 from sreflash.scheduling import CardState, FsrsCard, Rating
 from sreflash.store import iso
 from sreflash.study import DeckCounts, Study
@@ -25,8 +24,6 @@ STREAK_DAYS = 30
 RETENTION_WINDOWS = (7, 30)
 MATURE_DAYS = 21
 """A card whose interval was at least this many days when reviewed is mature."""
-
-DRILL_KINDS = frozenset(KINDS) - {"lab"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from sreflash.browse import FLAGS, Found, card_info, info_lines, search
 from sreflash.errors import SreflashError
+from sreflash.screens.base import AppScreen
 from sreflash.wording import count_of
-
-if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
 
 PLACEHOLDER = "Search: words, deck:ID, topic:NAME, tag:NAME, is:due|new|suspended|leech"
 
 
-class BrowserScreen(Screen[None]):
+class BrowserScreen(AppScreen):
     """Every card, filtered by a search line, with the selected card's details."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,10 +35,6 @@ class BrowserScreen(Screen[None]):
         self.initial_query = query
         self.found: list[Found] = []
         self.pending_reset: str | None = None
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -25,11 +25,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from sreflash.decks import Card
+from sreflash.decks import DRILL_KINDS, KINDS, Card
 from sreflash.errors import LabCancelledError, LabError, SreflashError
 from sreflash.labs.results import (
     SKIP,
@@ -41,15 +40,14 @@ from sreflash.labs.results import (
     StepStarted,
 )
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
+from sreflash.screens.base import AppScreen
 from sreflash.wording import count_of, describe_due, describe_new
 
 if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
     from sreflash.grading import Grade
     from sreflash.labs.cards import Verdict
 
-NOT_LAB = frozenset({"question", "scenario", "checklist", "concept", "command"})
-WITH_LAB = NOT_LAB | {"lab"}
+WITH_LAB = frozenset(KINDS)
 LAB_ONLY = frozenset({"lab"})
 STATUS_WORDS = {
     Status.PASS: ("passed", "green"),
@@ -79,7 +77,7 @@ class DrillTally:
             self.again -= last == Rating.Again
 
 
-class DrillScreen(Screen[None]):
+class DrillScreen(AppScreen):
     """Shows due cards one after another until the day's queue is empty."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -145,7 +143,7 @@ class DrillScreen(Screen[None]):
         self.written: list[int] = []
         """Ids of the review-log entries this session wrote, oldest first."""
         self.shown_at = time.monotonic()
-        self.kinds = NOT_LAB
+        self.kinds = DRILL_KINDS
         """Card kinds the queue draws from: lab cards join when Docker answers."""
         self.labs_waiting = 0
         """Lab cards in scope while the engine has not answered yet."""
@@ -156,10 +154,6 @@ class DrillScreen(Screen[None]):
         self.prediction = ""
         self.lab_step = ""
         self.verdict: Verdict | None = None
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

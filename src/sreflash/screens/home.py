@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from sreflash.decks import DRILL_KINDS
+from sreflash.screens.base import AppScreen
 from sreflash.study import DeckCounts
 from sreflash.wording import count_of, describe_new
 
-if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
-
-NOT_LAB = frozenset({"question", "scenario", "checklist", "concept", "command"})
 ALL_ROW = "__all__"
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(AppScreen):
     """Decks and what each has due today; the place every session starts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -34,10 +31,6 @@ class HomeScreen(Screen[None]):
         Binding("l", "labs", "Labs"),
         Binding("q", "app.quit", "Quit"),
     ]
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,16 +57,16 @@ class HomeScreen(Screen[None]):
         table.clear()
 
         for deck in context.library.decks:
-            counts = study.counts(deck.id, kinds=NOT_LAB)
+            counts = study.counts(deck.id, kinds=DRILL_KINDS)
             # A Text cell: a deck title is the author's words, never markup.
             cells = _cells(counts, len(deck.cards))
             table.add_row(Text(deck.title), *cells, key=deck.id)
-        total = study.counts(kinds=NOT_LAB)
+        total = study.counts(kinds=DRILL_KINDS)
         every = len(context.library.cards)
         table.add_row("All decks", *_cells(total, every), key=ALL_ROW)
 
         waiting = total.new + total.learning + total.due
-        unseen = study.new_waiting(kinds=NOT_LAB)
+        unseen = study.new_waiting(kinds=DRILL_KINDS)
         if waiting:
             summary = (
                 f"{count_of(waiting, 'card')} waiting today: {total.new} new, "

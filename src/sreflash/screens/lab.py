@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static
 from textual.worker import Worker, WorkerState
 
@@ -45,9 +45,7 @@ from sreflash.labs.results import (
 )
 from sreflash.labs.runner import run_guided
 from sreflash.scheduling import RATING_NAMES
-
-if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
+from sreflash.screens.base import AppScreen
 
 STATUS_TEXT = {
     Status.PASS: Text("pass", style="green"),
@@ -112,7 +110,7 @@ class PredictionScreen(ModalScreen[str]):
         self.dismiss(SKIP)
 
 
-class LabScreen(Screen[None]):
+class LabScreen(AppScreen):
     """Lists the labs and runs one, guided, against the real engine."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -142,10 +140,6 @@ class LabScreen(Screen[None]):
         self.worker: Worker[LabReport] | None = None
         self.cancel = threading.Event()
         self.engine_ready = False
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

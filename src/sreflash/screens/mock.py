@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TextArea
 from textual.worker import Worker, WorkerState
@@ -18,9 +17,7 @@ from textual.worker import Worker, WorkerState
 from sreflash.decks import Card
 from sreflash.errors import SreflashError
 from sreflash.mock import MockError, MockOptions, MockReport, MockSession
-
-if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
+from sreflash.screens.base import AppScreen
 
 TICK_SECONDS = 0.25
 
@@ -42,7 +39,7 @@ def format_left(left: timedelta) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class MockScreen(Screen[None]):
+class MockScreen(AppScreen):
     """Asks the session's questions under the clock, then hands over to the report.
 
     The model answers stay hidden until the report: this screen shows only prompts.
@@ -59,10 +56,6 @@ class MockScreen(Screen[None]):
         self.options = options
         self.session: MockSession | None = None
         self.timer: Timer | None = None
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

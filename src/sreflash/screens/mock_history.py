@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from sreflash.mock import mock_history, sparkline, trend
-
-if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
+from sreflash.screens.base import AppScreen
 
 
-class MockHistoryScreen(Screen[None]):
+class MockHistoryScreen(AppScreen):
     """Every saved session, oldest first, with a sparkline of the scores."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New mock interview"),
         Binding("escape,q", "back", "Back"),
     ]
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

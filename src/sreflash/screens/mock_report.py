@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from sreflash import paths
@@ -23,9 +22,7 @@ from sreflash.mock import (
     save_report,
     write_report,
 )
-
-if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
+from sreflash.screens.base import AppScreen
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +37,7 @@ def default_report_path(report: MockReport) -> Path:
     return paths.data_dir() / "reports" / f"mock-{stamp}.md"
 
 
-class MockReportScreen(Screen[None]):
+class MockReportScreen(AppScreen):
     """Per question: the answer, its score, covered and missed points, the time and
     the model answer; overall: the score, a band, weak topics and what to drill."""
 
@@ -55,10 +52,6 @@ class MockReportScreen(Screen[None]):
     def __init__(self, report: MockReport) -> None:
         super().__init__()
         self.report = report
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

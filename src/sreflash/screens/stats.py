@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
+from sreflash.screens.base import AppScreen
 from sreflash.stats import Retention, Stats, compute_stats
-
-if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
 
 # GitHub-like greens, from no reviews to the busiest days.
 HEAT = ("#2d333b", "#0e4429", "#006d32", "#26a641", "#39d353")
 WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(AppScreen):
     """Every figure of ``sreflash stats``, with pictures where they help."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -35,10 +32,6 @@ class StatsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.stats: Stats | None = None
-
-    @property
-    def sreflash(self) -> SreflashApp:
-        return cast("SreflashApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from sreflash.screens.base import AppScreen
+
 if TYPE_CHECKING:
-    from sreflash.app import SreflashApp
     from sreflash.screens.drill import DrillTally
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(AppScreen):
     """Cards done, how many were Again, time spent, and the next due card."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,4 +49,4 @@ class SummaryScreen(Screen[None]):
 
     def action_home(self) -> None:
         """Back to the home screen."""
-        cast("SreflashApp", self.app).go_home()
+        self.sreflash.go_home()
