@@ -37,6 +37,16 @@ from tests.labs.labhelpers import SERVER, write_context, write_mini_lab
 
 pytestmark = pytest.mark.docker
 
+# A lab's image whose command serves on every address.
+SERVING = {
+    "Dockerfile": """
+        FROM python:3.11-slim
+        COPY server.py /server.py
+        CMD ["python", "/server.py"]
+    """,
+    "server.py": SERVER,
+}
+
 NON_ROOT = {
     "id": "non-root-user",
     "kind": "command",
@@ -246,29 +256,13 @@ def busy_port() -> Iterator[int]:
 def test_a_host_port_already_in_use_cannot_be_checked(
     tmp_path: Path, busy_port: int
 ) -> None:
-    files = {
-        "Dockerfile": """
-            FROM python:3.11-slim
-            COPY server.py /server.py
-            CMD ["python", "/server.py"]
-        """,
-        "server.py": SERVER,
-    }
-    result = run_mini(tmp_path, files, host_port=busy_port).result("answers-on-port")
+    result = run_mini(tmp_path, SERVING, host_port=busy_port).result("answers-on-port")
     assert result.status is Status.CANNOT
     assert result.seen.startswith(f"host port {busy_port} is already in use")
 
 
 def test_a_server_on_all_addresses_answers(tmp_path: Path) -> None:
-    files = {
-        "Dockerfile": """
-            FROM python:3.11-slim
-            COPY server.py /server.py
-            CMD ["python", "/server.py"]
-        """,
-        "server.py": SERVER,
-    }
-    result = run_mini(tmp_path, files).result("answers-on-port")
+    result = run_mini(tmp_path, SERVING).result("answers-on-port")
     assert result.status is Status.PASS
     assert '{"status": "ok"}' in result.seen
 
