@@ -186,6 +186,22 @@ def test_a_follow_up_takes_the_place_of_the_next_planned_question(
     ]
 
 
+def test_a_suspended_card_is_never_asked_as_a_follow_up(
+    mctx: Context, clock: FrozenClock
+) -> None:
+    cards = mctx.library.cards
+    mctx.study.set_suspended("m-cache-follow", True)
+    plan = [cards["m-cache"], cards["m-root"], cards["m-secrets"]]
+    options = MockOptions(questions=3, seed=1, follow_up_chance=1.0)
+    session = MockSession(mctx.study, options, plan=plan)
+
+    run(session, clock, GOOD)
+
+    assert [a.card.id for a in session.answers] == ["m-cache", "m-root", "m-secrets"]
+    row = mctx.store.card_row("m-cache-follow")
+    assert row is not None and row.reps == 0
+
+
 def test_no_follow_up_comes_after_a_skip(mctx: Context, clock: FrozenClock) -> None:
     cards = mctx.library.cards
     plan = [cards["m-cache"], cards["m-root"], cards["m-secrets"]]

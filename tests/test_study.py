@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -213,6 +214,44 @@ def test_suspended_and_buried_cards_leave_the_queue(
     assert study.next_card() == b
     study.set_suspended(a.id, False)
     assert study.next_card() == a
+
+
+def test_undoing_a_suspend_or_bury_puts_the_card_back_as_it_was(
+    context: Context,
+) -> None:
+    study = context.study
+    a, b = list(context.library.iter_cards())[:2]
+    study.rate(a, Rating.Good)
+    rated_due = context.store.card_row(a.id)
+
+    suspended = study.set_suspended(a.id, True)
+    buried = study.bury(b.id)
+    assert study.next_card() not in (a, b)
+    assert study.counts().learning == 0
+
+    assert study.unhide(buried) == b
+    assert study.unhide(suspended) == a
+    row = context.store.card_row(a.id)
+    assert row is not None and rated_due is not None
+    assert (row.suspended, row.buried_until, row.due) == (0, None, rated_due.due)
+    restored_b = context.store.card_row(b.id)
+    assert restored_b is not None and restored_b.buried_until is None
+    assert study.counts().learning == 1  # a is back in today's learning count
+
+
+def test_undoing_a_suspend_keeps_a_leech_tag_it_had(context: Context) -> None:
+    study = context.study
+    card = first(context)
+    study.set_suspended(card.id, True)
+    row = context.store.card_row(card.id)
+    assert row is not None
+    context.store.put_card(replace(row, leech=1))
+
+    unsuspended = study.set_suspended(card.id, False)
+    study.unhide(unsuspended)
+
+    back = context.store.card_row(card.id)
+    assert back is not None and (back.suspended, back.leech) == (1, 1)
 
 
 def test_eight_lapses_make_a_leech_that_is_suspended(

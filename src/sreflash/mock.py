@@ -332,6 +332,7 @@ class MockSession:
             if (card := self.study.library.card(ref)) is not None
             and eligible(card)
             and card.id not in asked
+            and not self._suspended(card.id)
         ]
         # Draw the chance even when there is nothing to follow up, so one choice
         # does not shift every later draw of the seeded session.
@@ -339,6 +340,11 @@ class MockSession:
         if not options or roll >= self.options.follow_up_chance:
             return None
         return self.rng.choice(options)
+
+    def _suspended(self, card_id: str) -> bool:
+        # A learner who suspended a card does not want it asked, follow-up or not.
+        row = self.study.store.card_row(card_id)
+        return row is not None and bool(row.suspended)
 
     def remaining(self) -> timedelta:
         """Time left for the current question (never below zero)."""

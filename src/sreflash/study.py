@@ -52,6 +52,18 @@ class DeckCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Hidden:
+    """A card just suspended or buried, with what it was before: enough to undo."""
+
+    card: Card
+    action: str
+    """``"suspend"`` or ``"bury"``."""
+    suspended: int
+    leech: int
+    buried_until: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Rated:
     """The result of rating a card."""
 
@@ -391,7 +403,7 @@ class Study:
             raise UnknownCardError(f"no loaded deck has a card with id {card_id!r}")
         return self.store.card_row(card_id) or CardRow(card_id, card.deck_id)
 
-    def set_suspended(self, card_id: str, suspended: bool) -> None:
+    def set_suspended(self, card_id: str, suspended: bool) -> Hidden:
         """Suspend a card (it leaves every queue) or bring it back."""
         row = self._row(card_id)
         changed = replace(row, suspended=int(suspended))
@@ -399,12 +411,34 @@ class Study:
             changed = replace(changed, leech=0)
         with self.store.transaction():
             self.store.put_card(changed)
+        return self._hidden_from(row, "suspend")
 
-    def bury(self, card_id: str) -> None:
+    def bury(self, card_id: str) -> Hidden:
         """Hide a card until the next study day starts."""
         _, _, end = self.today()
+        row = self._row(card_id)
         with self.store.transaction():
-            self.store.put_card(replace(self._row(card_id), buried_until=iso(end)))
+            self.store.put_card(replace(row, buried_until=iso(end)))
+        return self._hidden_from(row, "bury")
+
+    def _hidden_from(self, row: CardRow, action: str) -> Hidden:
+        card = self.library.cards[row.card_id]
+        return Hidden(card, action, row.suspended, row.leech, row.buried_until)
+
+    def unhide(self, hidden: Hidden) -> Card:
+        """Take back a suspend or a bury; returns the card, to show it again."""
+        # Only the fields the action changed go back: a rating given to the card
+        # since (in another window) stays.
+        row = self._row(hidden.card.id)
+        restored = replace(
+            row,
+            suspended=hidden.suspended,
+            leech=hidden.leech,
+            buried_until=hidden.buried_until,
+        )
+        with self.store.transaction():
+            self.store.put_card(restored)
+        return hidden.card
 
     def reset(self, card_id: str) -> None:
         """Forget a card's progress: it becomes new (its review log is kept)."""
