@@ -242,6 +242,26 @@ def test_non_utf8_bytes_are_reported_with_their_line() -> None:
     assert errors == ["deck.yaml, line 3: is not UTF-8 text (byte 28)"]
 
 
+@pytest.mark.parametrize("escape", ["\\a", "\\e[2J", "\\r", "\\x9b"])
+def test_control_characters_written_as_escapes_are_refused(escape: str) -> None:
+    errors = card_error(
+        "  - id: c1\n    kind: concept\n    topic: t\n"
+        f'    prompt: "ring {escape} here"\n    answer: a\n    key_points: [k]\n'
+    )
+
+    assert len(errors) == 1
+    assert errors[0].startswith("deck.yaml, line 7 (card 'c1'): 'prompt' holds a ")
+    assert "control character (U+00" in errors[0]
+
+
+def test_tabs_and_line_breaks_are_kept_in_card_text() -> None:
+    text = GOOD.replace("What is a layer?", '"What\\tis a\\nlayer?"')
+
+    deck = parse_deck(text.encode(), "deck.yaml")
+
+    assert deck.cards[0].prompt == "What\tis a\nlayer?"
+
+
 def test_yaml_object_tags_are_refused_without_running_anything() -> None:
     text = "format: 1\ndeck: !!python/object/apply:os.system ['echo pwned']\n"
 
@@ -322,7 +342,9 @@ def test_a_deck_id_used_twice_skips_the_second(tmp_path: Path) -> None:
     library = load_library([tmp_path])
 
     assert len(library.decks) == 1
-    assert "deck id 'good' is already used" in str(library.errors[0])
+    message = str(library.errors[0])
+    assert message.startswith(str(tmp_path / "b.yaml"))
+    assert f"deck id 'good' is already used by {tmp_path / 'a.yaml'}" in message
 
 
 def test_an_unreadable_path_is_an_error_not_a_crash(tmp_path: Path) -> None:

@@ -34,6 +34,9 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _NULL = "tag:yaml.org,2002:null"
+# Every C0 and C1 control character but tab and newline. A carriage return is
+# refused too: printed, it lets a line overwrite itself.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
     for name in ("str", "int", "float", "bool", "null", "seq", "map")
@@ -313,6 +316,12 @@ class _DeckBuilder:
         numeric = scalar.tag in (_INT, "tag:yaml.org,2002:float")
         if scalar.tag != _STR and not scalar.style and not numeric:
             raise _Invalid(f"{key!r} must be text, not {scalar.value!r}", node)
+        # YAML's escapes ("\a", "\e") can smuggle in characters that would ring
+        # the bell or drive the terminal when the card is printed.
+        control = _CONTROL.search(scalar.value)
+        if control is not None:
+            code = f"U+{ord(control.group()):04X}"
+            raise _Invalid(f"{key!r} holds a control character ({code})", node)
         return str(scalar.value).strip()
 
     def _opt_text(self, node: yaml.Node | None, key: str) -> str:

@@ -275,11 +275,12 @@ def _load_library(dirs: Iterable[Path], cache: Path | None) -> Library:
         except DeckError as error:
             library.errors.append(error)
             continue
-        if library.deck(deck.id) is not None:
+        first = library.deck(deck.id)
+        if first is not None:
             library.errors.append(
                 DeckError(
-                    f"deck id {deck.id!r} is already used by another deck; "
-                    "this deck was skipped",
+                    f"deck id {deck.id!r} is already used by {first.path}; "
+                    "this deck was skipped (give one of them another id)",
                     path=deck.path,
                 )
             )
