@@ -318,6 +318,25 @@ def test_a_disagreement_is_described_for_the_deck_author() -> None:
     )
 
 
+def test_a_card_with_one_point_is_described_in_the_singular() -> None:
+    card = Card(
+        "one",
+        "test",
+        "question",
+        "t",
+        "Why?",
+        "Because.",
+        key_points=SIZE.key_points[:1],
+        examples=(Example("nothing relevant at all", "pass"),),
+        path="decks/t.yaml",
+        line=3,
+    )
+
+    (check,) = check_examples([card])
+
+    assert "covering 0 of 1 point;" in check.describe()
+
+
 # The command line
 
 

@@ -28,6 +28,7 @@ from rapidfuzz.distance import OSA
 from sreflash.decks import Card, Example, KeyPoint
 from sreflash.errors import SreflashError
 from sreflash.scheduling import Rating
+from sreflash.wording import count_of
 
 
 def _set(text: str) -> frozenset[str]:
@@ -632,7 +633,7 @@ class ExampleCheck:
         covered = len(self.grade.covered)
         found = (
             f"scored {self.grade.verdict} at {self.grade.score:.2f}, "
-            f"covering {covered} of {len(self.grade.points)} points"
+            f"covering {covered} of {count_of(len(self.grade.points), 'point')}"
         )
         if self.grade.keyword_list:
             found += ", read as a keyword list"
