@@ -426,6 +426,29 @@ def test_decks_list_counts_in_words(tmp_path: Path) -> None:
     assert line.split()[1:3] == ["1", "card"]
 
 
+def test_decks_list_counts_each_kind_and_lists_cards_when_asked(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "good.yaml", GOOD)
+
+    plain = CliRunner().invoke(cli, ["--decks", str(tmp_path), "decks", "list"])
+    listed = CliRunner().invoke(
+        cli, ["--decks", str(tmp_path), "decks", "list", "--cards"]
+    )
+
+    assert plain.exit_code == listed.exit_code == 0
+    lines = plain.stdout.splitlines()
+    at = next(i for i, x in enumerate(lines) if x.startswith("good "))
+    assert lines[at + 1] == "    concept 1, question 1"
+    assert "good-one" not in plain.stdout
+    lines = listed.stdout.splitlines()
+    at = lines.index("    concept 1, question 1")
+    assert lines[at + 1 : at + 3] == [
+        "    good-one  [concept, basics]  What is a layer?",
+        "    good-two  [question, basics]  Why order instructions?",
+    ]
+
+
 # The parsed-deck cache
 
 

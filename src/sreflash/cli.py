@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -207,10 +208,11 @@ def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
 
 
 @decks.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--cards", "with_cards", is_flag=True, help="List each deck's cards.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (cards included).")
 @pass_options
-def decks_list(options: Options, as_json: bool) -> None:
-    """List the loaded decks with their card counts."""
+def decks_list(options: Options, with_cards: bool, as_json: bool) -> None:
+    """List the loaded decks with their card counts, and with --cards their cards."""
     library = load_library(deck_dirs(options.decks), deck_cache_dir())
     if as_json:
         click.echo(json.dumps(_decks_json(library), indent=2))
@@ -218,6 +220,12 @@ def decks_list(options: Options, as_json: bool) -> None:
         for deck in library.decks:
             size = len(deck.cards)
             click.echo(f"{deck.id:28} {size:5} {plural(size, 'card'):5}  {deck.title}")
+            kinds = Counter(card.kind for card in deck.cards)
+            click.echo("    " + ", ".join(f"{kind} {n}" for kind, n in kinds.items()))
+            if with_cards:
+                for card in deck.cards:
+                    prompt = " ".join(card.prompt.split())
+                    click.echo(f"    {card.id}  [{card.kind}, {card.topic}]  {prompt}")
     for error in library.errors:
         click.echo(f"skipped: {error}", err=True)
 
