@@ -247,6 +247,50 @@ async def test_quitting_the_app_from_the_report_still_saves_it(
     assert mctx.store.count("SELECT COUNT(*) FROM mock_answers") == 1
 
 
+async def test_quitting_mid_interview_keeps_the_answers_handed_in(
+    mctx: Context, clock: FrozenClock, tmp_path: Path
+) -> None:
+    report_file = tmp_path / "mock.md"
+    options = MockOptions(
+        questions=3, minutes=2, seed=9, follow_up_chance=0.0, report_path=report_file
+    )
+    app = SreflashApp(mctx, start="mock", mock=options)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = current_card_id(app)
+        app.screen.query_one("#mock-answer", TextArea).load_text(GOOD[first])
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        # The second answer is half typed, not handed in, when the app quits.
+        await type_text(pilot, "layers")
+        await pilot.press("ctrl+q")
+
+    rows = mctx.store.db.execute("SELECT card_id FROM mock_answers").fetchall()
+    assert rows == [(first,)]
+    reviews = mctx.store.db.execute("SELECT card_id, source FROM review_log")
+    assert reviews.fetchall() == [(first, "mock")]
+    assert "1 of 1 answers passed" in report_file.read_text(encoding="utf-8")
+
+
+async def test_quitting_from_the_report_writes_the_report_file(
+    mctx: Context, clock: FrozenClock, tmp_path: Path
+) -> None:
+    report_file = tmp_path / "mock.md"
+    options = MockOptions(
+        questions=2, minutes=2, seed=9, follow_up_chance=0.0, report_path=report_file
+    )
+    app = SreflashApp(mctx, start="mock", mock=options)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await answer_one_then_end(app, pilot)
+        await report_ready(app, pilot)
+        await pilot.press("ctrl+q")
+
+    assert report_file.read_text(encoding="utf-8").startswith("# Mock interview, ")
+    assert mctx.store.count("SELECT COUNT(*) FROM mock_sessions") == 1
+
+
 async def test_ending_before_any_answer_goes_back_without_a_report(
     mctx: Context,
 ) -> None:

@@ -56,6 +56,9 @@ class MockScreen(AppScreen):
         self.options = options
         self.session: MockSession | None = None
         self.timer: Timer | None = None
+        # Set once the answers are settled: handed to the report screen, which
+        # then owns saving them, or found unscorable.
+        self.settled = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -165,6 +168,16 @@ class MockScreen(AppScreen):
             self.session.end()
             self.finish()
 
+    def on_unmount(self) -> None:
+        # Quitting the app mid-interview (ctrl+q) keeps the answers handed in so
+        # far, as ending it with esc and leaving the report would.
+        from sreflash.screens.mock_report import save_on_exit
+
+        session = self.session
+        if session is None or self.settled or not session.answers:
+            return
+        save_on_exit(self.sreflash.context.study, session.report())
+
     # Scoring
 
     def finish(self) -> None:
@@ -189,8 +202,10 @@ class MockScreen(AppScreen):
 
         if event.state == WorkerState.SUCCESS:
             report = cast(MockReport, event.worker.result)
+            self.settled = True
             self.app.switch_screen(MockReportScreen(report))
         elif event.state == WorkerState.ERROR:
+            self.settled = True
             self.sreflash.report(
                 MockError(f"the answers could not be scored ({event.worker.error})")
             )

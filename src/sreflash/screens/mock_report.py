@@ -23,6 +23,7 @@ from sreflash.mock import (
     write_report,
 )
 from sreflash.screens.base import AppScreen
+from sreflash.study import Study
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +175,20 @@ class MockReportScreen(AppScreen):
         # Quitting the app from the report (ctrl+q) must not lose the interview:
         # whatever verdicts stand by then are saved.
         if self.report.session_id is None:
-            try:
-                save_report(self.sreflash.context.study, self.report)
-            except SreflashError as error:
-                log.warning("mock session not saved on exit: %s", error)
+            save_on_exit(self.sreflash.context.study, self.report)
+
+
+def save_on_exit(study: Study, report: MockReport) -> None:
+    """Save a report nobody saved, and write its ``--report`` file, as the app quits.
+
+    There is no screen left to show an error on, so failures go to the log.
+    """
+    try:
+        save_report(study, report)
+        if report.options.report_path is not None:
+            write_report(report, report.options.report_path)
+    except SreflashError as error:
+        log.warning("mock session not saved on exit: %s", error)
 
 
 def answer_text(answer: Answer) -> Text:
