@@ -7,22 +7,26 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import docker
 import pytest
+from filelock import FileLock
 
+from sreflash.errors import LabCancelledError
 from sreflash.labs.checks import Subject, evaluate
-from sreflash.labs.engine import RUN_LABEL, Engine, clean_all
+from sreflash.labs.engine import BUILD_LOCK, RUN_LABEL, Engine, clean_all
 from sreflash.labs.model import CheckSpec, Lab, find_lab, load_lab
 from sreflash.labs.results import (
     BuildLine,
     CheckDone,
     Event,
     LabReport,
+    Notice,
     Question,
     Status,
     StepStarted,
@@ -130,6 +134,54 @@ def test_the_guided_run_passes_every_check(lab: Lab) -> None:
     assert " ---> Using cache" in log
     done = [e.result.check_id for e in events if isinstance(e, CheckDone)]
     assert done == [r.check_id for r in report.results]
+
+
+def test_two_runs_at_once_take_turns_and_both_pass(lab: Lab) -> None:
+    # Each run's cleanup removes the intermediate images its builds made; a run
+    # building beside it took those as its cache, so its rebuild used to miss.
+    cache_checks = {"rebuild-all-cached", "code-edit-reuses-deps"}
+    events: list[list[Event]] = [[], []]
+    reports: list[LabReport] = []
+
+    def one_run(seen: list[Event]) -> None:
+        report = run_guided(
+            lab, predict=lambda q: "skip", on_event=seen.append, only=cache_checks
+        )
+        reports.append(report)
+
+    threads = [threading.Thread(target=one_run, args=(seen,)) for seen in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+
+    assert len(reports) == 2
+    for report in reports:
+        statuses = {r.check_id: r.status for r in report.results}
+        assert statuses == dict.fromkeys(cache_checks, Status.PASS)
+    waited = [
+        any(isinstance(e, Notice) and "waiting for it" in e.message for e in seen)
+        for seen in events
+    ]
+    assert sorted(waited) == [False, True]
+
+
+def test_a_run_waiting_for_its_turn_can_be_cancelled(lab: Lab) -> None:
+    events: list[Event] = []
+    with (
+        FileLock(BUILD_LOCK),
+        pytest.raises(LabCancelledError, match="while it waited"),
+    ):
+        run_guided(
+            lab,
+            predict=lambda q: "skip",
+            on_event=events.append,
+            only={"rebuild-all-cached"},
+            cancelled=lambda: bool(events),
+        )
+
+    assert [type(e) for e in events] == [Notice]
+    assert "Another lab run is building" in cast(Notice, events[0]).message
 
 
 def test_the_challenge_as_written_fails_statically_and_names_the_missing_base(

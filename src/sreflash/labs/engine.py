@@ -14,7 +14,9 @@ import re
 import secrets
 import socket
 import tarfile
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,9 @@ import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
 from docker.models.images import Image
+from filelock import FileLock, Timeout
 
-from sreflash.errors import DockerUnavailableError
+from sreflash.errors import DockerUnavailableError, LabCancelledError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,10 @@ _CONTAINER_OPTIONS: dict[str, Any] = {
 }
 
 LineCallback = Callable[[str], None]
+
+# Machine-wide, so every user's runs against the local engine take turns.
+BUILD_LOCK = Path(tempfile.gettempdir()) / "sreflash-lab-builds.lock"
+LOCK_POLL_SECONDS = 0.25
 
 
 def connect(timeout: int = CLIENT_TIMEOUT) -> docker.DockerClient:
@@ -374,6 +381,45 @@ class Engine:
                 removed += _remove_image(self.client, image.id)
         self._produced.clear()
         return removed
+
+
+@contextmanager
+def builds_in_turn(
+    cancelled: Callable[[], bool], waiting: Callable[[], None], lock: Path = BUILD_LOCK
+) -> Iterator[None]:
+    """Hold the lab-build lock of this machine while the block runs.
+
+    A run's cleanup removes the intermediate images its builds made, and another
+    run building the same steps at the same moment takes those images as its cache:
+    its rebuild then misses and a correct lab fails. So runs take turns. ``waiting``
+    is called once when another run holds the lock; ``cancelled`` is polled while
+    waiting. A lock file that cannot be opened is logged and not waited for.
+
+    Raises:
+        LabCancelledError: ``cancelled`` answered True while waiting.
+    """
+    file_lock = FileLock(lock, mode=0o666)
+    told = False
+    while True:
+        try:
+            file_lock.acquire(timeout=LOCK_POLL_SECONDS)
+            break
+        except Timeout:
+            if not told:
+                waiting()
+                told = True
+            if cancelled():
+                raise LabCancelledError(
+                    "The lab run was cancelled while it waited for another one."
+                ) from None
+        except OSError as error:
+            log.warning("lab runs cannot take turns (%s): %s", lock, error)
+            yield
+            return
+    try:
+        yield
+    finally:
+        file_lock.release()
 
 
 def this_process() -> str:

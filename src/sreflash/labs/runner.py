@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import docker
@@ -31,7 +31,13 @@ from docker.models.images import Image
 
 from sreflash.errors import DockerUnavailableError, LabCancelledError, LabError
 from sreflash.labs.checks import Subject, evaluate
-from sreflash.labs.engine import BuildResult, Engine, connect, free_port
+from sreflash.labs.engine import (
+    BuildResult,
+    Engine,
+    builds_in_turn,
+    connect,
+    free_port,
+)
 from sreflash.labs.model import ACTION_NEEDS, CheckSpec, Lab, Step
 from sreflash.labs.results import (
     BuildLine,
@@ -265,6 +271,20 @@ class _Run:
             self.subject.image_missing = str(error)
             self.on_event(Notice(str(error)))
 
+        # Only runs that build need to take turns; checking an image by hand does not.
+        with (
+            builds_in_turn(self.cancelled, self._tell_waiting)
+            if self.engine is not None and self.work is not None
+            else nullcontext()
+        ):
+            return self._steps()
+
+    def _tell_waiting(self) -> None:
+        self.on_event(
+            Notice("Another lab run is building on this machine; waiting for it.")
+        )
+
+    def _steps(self) -> LabReport:
         try:
             total = len(self.steps)
             for index, (step, checks) in enumerate(self.steps, 1):

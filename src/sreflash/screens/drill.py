@@ -36,6 +36,7 @@ from sreflash.labs.results import (
     CheckResult,
     Event,
     LabReport,
+    Notice,
     Status,
     StepStarted,
 )
@@ -351,6 +352,8 @@ class DrillScreen(AppScreen):
         if isinstance(event, StepStarted):
             self.lab_step = f"Step {event.index}/{event.total}: {event.title}"
             progress.update(Text(f"Checking on the Docker engine… {self.lab_step}"))
+        elif isinstance(event, Notice):
+            progress.update(Text(f"Checking on the Docker engine… {event.message}"))
         elif isinstance(event, BuildLine) and event.line.strip():
             progress.update(
                 Text.assemble(
