@@ -175,6 +175,51 @@ def test_a_negation_does_not_reach_past_its_own_verb() -> None:
     assert result.covered == [p.text for p in SIZE.key_points]
 
 
+LEFT_OUT = Card(
+    id="left-out",
+    deck_id="test",
+    kind="lab",
+    topic="dockerignore",
+    prompt="Do .git, .env and a nested __pycache__ end up in the image?",
+    answer="None of them: the .dockerignore keeps them out.",
+    key_points=(
+        KeyPoint(
+            "None of them end up in the image",
+            ("none of them", "all excluded"),
+            ("all end up inside",),
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "None of those end up inside",
+        "No: none end up inside the image",
+        "neither of them, all excluded",
+    ],
+)
+def test_saying_none_is_not_taken_for_an_opposite_that_says_all(answer: str) -> None:
+    result = grade(LEFT_OUT, answer)
+
+    assert result.contradicted == []
+    assert result.covered == ["None of them end up in the image"]
+
+
+def test_an_opposite_that_says_all_is_still_caught() -> None:
+    result = grade(LEFT_OUT, "They all end up inside the image.")
+
+    assert result.contradicted == ["None of them end up in the image"]
+
+
+def test_an_order_word_between_the_words_of_an_opposite_breaks_it() -> None:
+    # "dependencies ... last" is an opposite, but here "first" binds to them.
+    for answer in ("Dependencies first, code last.", "dependencies first code last"):
+        assert grade(ORDER, answer).contradicted == []
+    assert grade(ORDER, "install the dependencies last").points[2].contradicted
+
+
 def test_a_bare_keyword_list_does_not_pass_even_naming_every_point() -> None:
     result = grade(SIZE, "alpine, multistage, dockerignore")
 

@@ -138,6 +138,9 @@ _SYNONYM_WORDS = {
 }
 _IRREGULAR = {"built": "build", "rebuilt": "rebuild", "ran": "run", "kept": "keep"}
 _ORDER_WORDS = {"before": "after", "after": "before", "first": "last", "last": "first"}
+# An opposite that says "all ..." is stated only by a clause that says it of all:
+# "none of them end up inside" must not match "all end up inside".
+_UNIVERSAL = _set("all every each both")
 _FILE_SUFFIX = re.compile(r"\.(txt|py|pyc|yaml|yml|json|toml|cfg|ini|pem|md|sh)$")
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n(?=\s*[-*•])")
@@ -275,6 +278,7 @@ def _undouble(word: str) -> str:
 
 _SYNONYMS = {_strip_endings(k): _strip_endings(v) for k, v in _SYNONYM_WORDS.items()}
 _BEFORE, _AFTER = stem("before"), stem("after")
+_ORDER_KEYS = frozenset(stem(word) for word in _ORDER_WORDS)
 
 
 def _fold(word: str) -> str:
@@ -323,6 +327,7 @@ class _Answer:
         self.clause: list[int] = []
         self.negated: list[bool] = []
         self.posed: list[bool] = []
+        self.universal: set[int] = set()  # clauses that speak of all
         self.by_key: dict[str, list[int]] = {}
         self.joined: dict[str, list[int]] = {}
         self._found: dict[_Token, list[tuple[int, int]]] = {}
@@ -350,7 +355,15 @@ class _Answer:
                 reach = 0
                 clause += 1
                 posed = raw in _CONDITIONS
+            if raw in _UNIVERSAL:
+                self.universal.add(clause)
             if raw in _SKIP:
+                # A skipped word still ends its clause: in "neither of them, all
+                # excluded" the negation stops at the comma after "them".
+                if clause_ends:
+                    reach = 0
+                    posed = False
+                    clause += 1
                 continue
             token = _token(raw)
             self.tokens.append(token)
@@ -396,6 +409,7 @@ class _Phrase:
     ordered: bool
     negative: bool
     reject: bool = False
+    universal: bool = False
 
     @property
     def size(self) -> int:
@@ -415,7 +429,8 @@ def _phrase(text: str, *, reject: bool = False) -> _Phrase:
         or any(t.raw in ("before", "after", "than") for t in tokens)
     )
     negative = any(t.key == _NOT for t in tokens)
-    return _Phrase(text, tuple(variants), ordered, negative, reject)
+    universal = reject and any(raw in _UNIVERSAL for raw, _ in words(text))
+    return _Phrase(text, tuple(variants), ordered, negative, reject, universal)
 
 
 def opposites(phrase: str) -> list[str]:
@@ -458,6 +473,8 @@ class _Point:
         for phrase in self.reject:
             hit = _find(phrase, answer)
             if hit is None or answer.posed[hit] or _negated(phrase, answer, hit):
+                continue
+            if phrase.universal and answer.clause[hit] not in answer.universal:
                 continue
             return PointResult(self.point, False, True, phrase.text)
 
@@ -516,8 +533,9 @@ def _find_run(
 ) -> int | None:
     """Where ``tokens`` occur in order, close together, in one sentence.
 
-    An opposite must also sit in one clause: "deps first and code last" does not
-    say "deps last".
+    An opposite must also sit in one clause, with no order word between its
+    words: neither "deps first and code last" nor "deps first, code last" says
+    "deps last".
     """
     spans = [answer.spans(t) for t in tokens]
     if any(not s for s in spans):
@@ -531,7 +549,11 @@ def _find_run(
         k = bisect_left(options, (after + 1, -1))
         while k < len(options) and options[k][0] <= after + 1 + MAX_GAP:
             first, last = options[k]
-            if within[first] == group and extend(j + 1, last, group):
+            if (
+                within[first] == group
+                and not (one_clause and _order_between(answer, after, first))
+                and extend(j + 1, last, group)
+            ):
                 return True
             k += 1
         return False
@@ -540,6 +562,10 @@ def _find_run(
         if extend(1, last, within[first]):
             return first
     return None
+
+
+def _order_between(answer: _Answer, after: int, before: int) -> bool:
+    return any(t.key in _ORDER_KEYS for t in answer.tokens[after + 1 : before])
 
 
 def _find_spread(phrase: _Phrase, answer: _Answer) -> int | None:
