@@ -298,12 +298,13 @@ MARKUP_DECK = """\
 format: 1
 deck: {id: marked, title: "oops [/bold] closing [red]x"}
 cards:
-  - {id: m1, kind: concept, topic: t, prompt: "see [/bold] here", answer: "[b]a",
+  - {id: m1, kind: concept, topic: t, prompt: "see [/bold] here, __init__.py",
+     answer: "list **/__pycache__ and *.pyc; [a](b) <b>c</b> # d",
      key_points: ["[/red] point"]}
 """
 
 
-async def test_markup_like_text_in_decks_and_errors_shows_literally(
+async def test_markup_or_markdown_like_text_in_decks_and_errors_shows_literally(
     tmp_path: Path, settings: Settings, clock: FrozenClock
 ) -> None:
     decks = tmp_path / "decks"
@@ -325,7 +326,10 @@ async def test_markup_like_text_in_decks_and_errors_shows_literally(
         await pilot.press("enter")
         assert drill(app).card is not None
         await pilot.press("space")
-        assert "see [/bold] here" in text_of(app, "#prompt")
+        # Neither console markup nor Markdown: the text exactly as written.
+        assert "see [/bold] here, __init__.py" in text_of(app, "#prompt")
+        answer = "list **/__pycache__ and *.pyc; [a](b) <b>c</b> # d"
+        assert answer in text_of(app, "#model-answer")
         assert "[/red] point" in text_of(app, "#key-points")
     assert app.return_code in (None, 0)
     context.close()

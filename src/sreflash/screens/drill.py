@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.console import Group
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -162,8 +161,8 @@ class DrillScreen(AppScreen):
         yield Static(id="drill-notice")
         with VerticalScroll(id="card"):
             yield Static(id="card-meta")
-            # Rich's Markdown renders in a Static at a fraction of the cost of
-            # Textual's Markdown widget, which mounts a widget per block.
+            # Card text shows as written, never as Markdown: deck text holds
+            # patterns like **/__pycache__ that Markdown would turn into bold.
             yield Static(id="prompt")
             yield TextArea(id="answer-box", soft_wrap=True, show_line_numbers=False)
             yield Static(id="drill-lab")
@@ -214,7 +213,7 @@ class DrillScreen(AppScreen):
         self.query_one("#card-meta", Static).update(
             f"[b]{escape(card.kind)}[/b] · {escape(card.topic)} · {escape(card.id)}"
         )
-        self.query_one("#prompt", Static).update(Markdown(card.prompt))
+        self.query_one("#prompt", Static).update(Text(card.prompt))
         box = self.query_one("#answer-box", TextArea)
         if box.text:
             box.clear()
@@ -480,7 +479,7 @@ class DrillScreen(AppScreen):
             lab.update(self._lab_text(result))
             lab.display = True
 
-        self.query_one("#model-answer", Static).update(Markdown(card.answer))
+        self.query_one("#model-answer", Static).update(Text(card.answer))
         self.query_one("#key-points", Static).update(self._points_text(card))
         self.query_one("#suggestion", Static).update(self._suggestion_text())
         for rating in Rating:
