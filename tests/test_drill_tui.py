@@ -261,6 +261,39 @@ async def test_suspend_and_bury_skip_to_the_next_card(
     context.close()
 
 
+async def test_undo_takes_back_a_suspend_or_bury_before_the_rating_before_it(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    context = open_context(db=db_path, settings=settings, clock=clock)
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = drill(app)
+        rated = screen.card
+        await pilot.press("space", "3")
+        suspended = screen.card
+        await pilot.press("s")
+        buried = screen.card
+        await pilot.press("b")
+        assert rated and suspended and buried
+
+        await pilot.press("u")
+        assert screen.card == buried and screen.stage == "prompt"
+        row = context.store.card_row(buried.id)
+        assert row is not None and row.buried_until is None
+        await pilot.press("u")
+        assert screen.card == suspended
+        row = context.store.card_row(suspended.id)
+        assert row is not None and row.suspended == 0
+        messages = [n.message for n in app._notifications]
+        assert f"Undid suspending {suspended.id!r}." in messages
+
+    # The rating given before them was never touched.
+    ratings = context.store.db.execute("SELECT card_id FROM review_log").fetchall()
+    assert ratings == [(rated.id,)]
+    context.close()
+
+
 @pytest.mark.parametrize(
     ("per_day", "expected"),
     [

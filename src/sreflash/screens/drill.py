@@ -41,6 +41,7 @@ from sreflash.labs.results import (
 )
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
 from sreflash.screens.base import AppScreen
+from sreflash.study import Hidden
 from sreflash.wording import count_of, describe_due, describe_new
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class DrillScreen(AppScreen):
         ("3", "Good: recalled"),
         ("4", "Easy: trivial"),
         ("enter", "Accept the suggested rating"),
-        ("u", "Undo this session's last rating"),
+        ("u", "Undo the last rating, suspend or bury of this session"),
         ("s", "Suspend the card"),
         ("b", "Bury the card until tomorrow"),
         ("esc", "Cancel a lab card's check on the engine"),
@@ -140,8 +141,9 @@ class DrillScreen(AppScreen):
         self.grade: Grade | None = None
         self.intervals: dict[Rating, timedelta] = {}
         self.tally = DrillTally()
-        self.written: list[int] = []
-        """Ids of the review-log entries this session wrote, oldest first."""
+        self.undoable: list[int | Hidden] = []
+        """What this session did, oldest first, for undo: the ids of the ratings it
+        wrote to the review log, and the cards it suspended or buried."""
         self.shown_at = time.monotonic()
         self.kinds = DRILL_KINDS
         """Card kinds the queue draws from: lab cards join when Docker answers."""
@@ -565,7 +567,7 @@ class DrillScreen(AppScreen):
             return
 
         self.tally.add(rating)
-        self.written.append(rated.review_id)
+        self.undoable.append(rated.review_id)
         self.post_message(self.CardRated(self.card, rating))
         if rated.became_leech:
             self.notify(
@@ -585,21 +587,28 @@ class DrillScreen(AppScreen):
         self.action_rate(int(event.button.id.removeprefix("rate-")))
 
     def action_undo(self) -> None:
-        """Take back the last rating of this session and show its card again."""
+        """Take back the session's last rating, suspend or bury; show its card."""
         if self.stage in ("checking", "done"):
             return
-        if not self.written:
+        if not self.undoable:
             self.notify("Nothing to undo in this session.")
             return
+        last = self.undoable[-1]
+        study = self.sreflash.context.study
         try:
-            card = self.sreflash.context.study.undo(self.written[-1])
+            card = study.unhide(last) if isinstance(last, Hidden) else study.undo(last)
         except SreflashError as error:
             self.sreflash.report(error)
             return
-        self.written.pop()
-        self.tally.remove_last()
+        self.undoable.pop()
+        if isinstance(last, Hidden):
+            taken_back = "suspending" if last.action == "suspend" else "burying"
+            self.notify(f"Undid {taken_back} {last.card.id!r}.", markup=False)
+        else:
+            self.tally.remove_last()
+            if card is not None:
+                self.notify(f"Undid the rating of {card.id!r}.", markup=False)
         if card is not None:
-            self.notify(f"Undid the rating of {card.id!r}.", markup=False)
             self.show_next(card)
 
     def action_suspend(self) -> None:
@@ -607,11 +616,12 @@ class DrillScreen(AppScreen):
         if self.card is None or self.stage not in ("prompt", "answer"):
             return
         try:
-            self.sreflash.context.study.set_suspended(self.card.id, True)
+            hidden = self.sreflash.context.study.set_suspended(self.card.id, True)
         except SreflashError as error:
             self.sreflash.report(error)
             return
-        self.notify(f"Suspended {self.card.id!r}.", markup=False)
+        self.undoable.append(hidden)
+        self.notify(f"Suspended {self.card.id!r}; u takes it back.", markup=False)
         self.show_next()
 
     def action_bury(self) -> None:
@@ -619,11 +629,14 @@ class DrillScreen(AppScreen):
         if self.card is None or self.stage not in ("prompt", "answer"):
             return
         try:
-            self.sreflash.context.study.bury(self.card.id)
+            hidden = self.sreflash.context.study.bury(self.card.id)
         except SreflashError as error:
             self.sreflash.report(error)
             return
-        self.notify(f"Buried {self.card.id!r} until tomorrow.", markup=False)
+        self.undoable.append(hidden)
+        self.notify(
+            f"Buried {self.card.id!r} until tomorrow; u takes it back.", markup=False
+        )
         self.show_next()
 
     def action_finish(self) -> None:
