@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console, RenderableType
+from textual import events
 from textual._compositor import CompositorUpdate
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static, TextArea
@@ -236,6 +237,39 @@ async def test_a_broken_deck_is_named_and_the_rest_still_drills(
         await pilot.press("d")
         assert drill(app).card is not None
     context.close()
+
+
+def shown_keys(app: SreflashApp) -> set[str]:
+    """The descriptions of the keys the footer shows now."""
+    active = app.screen.active_bindings.values()
+    return {a.binding.description for a in active if a.binding.show and a.enabled}
+
+
+async def test_keys_typed_at_once_after_t_land_in_the_box_not_on_commands(
+    context: Context,
+) -> None:
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = drill(app)
+        first = screen.card
+        box = app.screen.query_one("#answer-box", TextArea)
+        assert box.placeholder == "Press t to type your answer (optional)."
+        assert {"Reveal", "Type", "Suspend", "Undo"} <= shown_keys(app)
+        assert "Leave the box" not in shown_keys(app)
+
+        # As fast as a paste: every key is queued before the first is handled.
+        for key, character in [("t", "t"), ("s", "s"), ("u", "u"), ("b", "b")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+
+        assert box.text == "sub" and screen.card == first
+        assert box.placeholder == "Type your answer, then Ctrl+R to reveal."
+        # Enter makes a new line here, so the footer offers only what still works.
+        assert shown_keys(app) == {"Reveal", "Leave the box"}
+        await pilot.press("ctrl+r")
+        assert screen.stage == "answer" and not isinstance(app.focused, TextArea)
+        assert {"Rate", "Accept"} <= shown_keys(app)
 
 
 async def test_suspend_and_bury_skip_to_the_next_card(

@@ -18,7 +18,7 @@ from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -83,8 +83,10 @@ class DrillScreen(AppScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Reveal", key_display="␣"),
-        Binding("ctrl+r", "reveal", "Reveal", show=False, priority=True),
-        Binding("t", "type_answer", "Type"),
+        Binding("ctrl+r", "reveal_typed", "Reveal", priority=True),
+        # A priority binding runs as the app reads the key, before the keys queued
+        # behind it are sent on: typed at once after t, they go to the box.
+        Binding("t", "type_answer", "Type", priority=True),
         Binding("1", "rate(1)", "Rate", key_display="1-4"),
         Binding("2", "rate(2)", "Hard", show=False),
         Binding("3", "rate(3)", "Good", show=False),
@@ -93,7 +95,7 @@ class DrillScreen(AppScreen):
         Binding("u", "undo", "Undo"),
         Binding("s", "suspend", "Suspend"),
         Binding("b", "bury", "Bury"),
-        Binding("escape", "leave", "Leave the answer box", show=False),
+        Binding("escape", "leave", "Leave the box"),
         Binding("q", "finish", "Finish"),
     ]
 
@@ -220,12 +222,7 @@ class DrillScreen(AppScreen):
         if box.text:
             box.clear()
         box.display = True
-        box.placeholder = (
-            "Type your prediction, then Ctrl+R: the engine checks it. Esc leaves "
-            "the box."
-            if card.kind == "lab"
-            else "Type your answer (optional). Ctrl+R reveals; Esc leaves the box."
-        )
+        self._set_placeholder(typing=box.has_focus)
         self.verdict = None
         self.query_one("#drill-lab", Static).display = False
         scroller = self.query_one("#card", VerticalScroll)
@@ -424,14 +421,54 @@ class DrillScreen(AppScreen):
 
     # The footer stays the same through a session: each action checks the stage
     # itself. Changing the footer's keys per stage made Textual rebuild it twice a
-    # card, which cost more than everything else a rating does.
+    # card, which cost more than everything else a rating does. Only moving into
+    # or out of the answer box changes it: the box takes every printable key, so
+    # while typing only the keys that still work show.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = isinstance(self.focused, TextArea)
+        if action == "reveal_typed":
+            return typing
+        if action == "leave":
+            return typing or self.stage == "checking"
+        return not typing
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, TextArea):
+            self._set_placeholder(typing=True)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, TextArea):
+            self._set_placeholder(typing=False)
+
+    def _set_placeholder(self, *, typing: bool) -> None:
+        # Unfocused, the box must not look ready: letters there would run commands.
+        lab = self.card is not None and self.card.kind == "lab"
+        if typing:
+            text = (
+                "Type your prediction, then Ctrl+R: the engine checks it."
+                if lab
+                else "Type your answer, then Ctrl+R to reveal."
+            )
+        else:
+            text = (
+                "Press t to type your prediction before the engine checks it."
+                if lab
+                else "Press t to type your answer (optional)."
+            )
+        self.query_one("#answer-box", TextArea).placeholder = text
 
     # Actions
 
     def action_type_answer(self) -> None:
         """Move into the answer box."""
         if self.stage == "prompt":
-            self.query_one("#answer-box", TextArea).focus()
+            # At once, not deferred: keys typed right after t belong in the box.
+            self.set_focus(self.query_one("#answer-box", TextArea))
+
+    def action_reveal_typed(self) -> None:
+        """Reveal from the answer box."""
+        self.action_reveal()
 
     def action_leave(self) -> None:
         """Leave the answer box (finishing is ``q``, so Esc twice never ends it).
@@ -446,7 +483,7 @@ class DrillScreen(AppScreen):
                 )
             return
         if isinstance(self.focused, TextArea):
-            self.query_one("#card", VerticalScroll).focus()
+            self.set_focus(self.query_one("#card", VerticalScroll))
 
     def action_reveal(self) -> None:
         """Show the model answer, and how the typed answer compares with it."""
@@ -456,6 +493,8 @@ class DrillScreen(AppScreen):
         box = self.query_one("#answer-box", TextArea)
         typed = box.text
         box.display = bool(typed.strip())
+        # Out of the box at once: the keys that follow rate, they are not text.
+        self.set_focus(self.query_one("#card", VerticalScroll))
         if card.kind == "lab" and card.lab is not None:
             self._start_check(card, typed.strip())
             return
