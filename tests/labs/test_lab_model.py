@@ -105,6 +105,22 @@ def test_container_options_cannot_be_smuggled_into_a_check(
     assert f"unknown key {option!r}" in str(load_broken(tmp_path, lab_yaml))
 
 
+@pytest.mark.parametrize("name", ["/etc/passwd", "../outside", "a/../../b"])
+def test_a_planted_path_outside_the_context_is_refused(
+    tmp_path: Path, lab_yaml: dict[str, object], name: str
+) -> None:
+    steps: list[dict[str, Any]] = lab_yaml["steps"]  # type: ignore[assignment]
+    static = next(
+        c
+        for s in steps
+        for c in s.get("checks", [])
+        if c["kind"] == "static" and c["rule"] == "dockerignore-excludes"
+    )
+    static["names"] = [".env", name]
+    message = str(load_broken(tmp_path, lab_yaml))
+    assert f"names {name!r}: must be a path inside the context" in message
+
+
 def test_an_action_before_its_build_is_refused(
     tmp_path: Path, lab_yaml: dict[str, object]
 ) -> None:

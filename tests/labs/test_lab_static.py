@@ -187,6 +187,17 @@ def test_dockerignore_with_any_depth_patterns_keeps_everything_out() -> None:
     assert outcome.status is Status.PASS
 
 
+@pytest.mark.parametrize("pycache", ["**/__pycache__", "**/__pycache__/"])
+def test_one_any_depth_pattern_keeps_the_top_level_cache_out_too(pycache: str) -> None:
+    # "**/" matches no folder as well, and a file in an excluded folder is out.
+    ignore = f".git\n.env\n{pycache}\n.venv\nvenv\n"
+    outcome = check_rule("dockerignore-excludes", None, ignore, PLANTED)
+    assert (outcome.status, outcome.seen) == (
+        Status.PASS,
+        ".dockerignore keeps out " + ", ".join(PLANTED),
+    )
+
+
 def test_dockerignore_last_matching_line_wins_and_can_reinclude() -> None:
     ignore = ".git\n.venv\n**/__pycache__\n__pycache__\n.env\n!.env\n"
     outcome = check_rule("dockerignore-excludes", None, ignore, PLANTED)

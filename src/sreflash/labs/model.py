@@ -430,6 +430,11 @@ class _CheckReader:
         )
         if rule == "dockerignore-excludes" and not data.get("names"):
             raise self.fail("needs 'names', the paths the .dockerignore must keep out")
+        for name in data.get("names") or ():
+            # The paths are made in a scratch folder: none may point outside it.
+            path = PurePosixPath(str(name))
+            if path.is_absolute() or ".." in path.parts:
+                raise self.fail(f"names {name!r}: must be a path inside the context")
         return {"rule": rule}
 
     def _build(self, data: dict[str, Any], done: set[str]) -> dict[str, Any]:

@@ -10,8 +10,9 @@ import io
 import json
 import re
 import shlex
+import tempfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from docker.utils.build import PatternMatcher
 from dockerfile_parse import DockerfileParser
@@ -277,9 +278,10 @@ def user_set(stage: list[Instruction]) -> Outcome:
 def dockerignore_excludes(dockerignore: str | None, paths: tuple[str, ...]) -> Outcome:
     """Every path in ``paths`` would be left out of the build context.
 
-    This uses the docker SDK's own matcher, the one that decides an SDK build's
-    context; the engine's matcher can differ on case and character classes, so the
-    built image remains the proof.
+    This walks a scratch folder holding those paths with the docker SDK's own
+    matcher, the walk that decides an SDK build's context: a file inside an
+    excluded folder is excluded, as the engine does it. The engine's matcher can
+    differ on case and character classes, so the built image remains the proof.
     """
     if dockerignore is None:
         return Outcome(Status.FAIL, "there is no .dockerignore")
@@ -288,8 +290,15 @@ def dockerignore_excludes(dockerignore: str | None, paths: tuple[str, ...]) -> O
         for line in dockerignore.splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    matcher = PatternMatcher(patterns)
-    kept = [path for path in paths if not matcher.matches(path)]
+    with tempfile.TemporaryDirectory(prefix="sreflash-context-") as root:
+        for path in paths:
+            file = Path(root, path)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.touch()
+        sent = {
+            Path(found).as_posix() for found in PatternMatcher(patterns).walk(root)
+        }
+    kept = [path for path in paths if path in sent]
     if kept:
         return Outcome(Status.FAIL, f".dockerignore lets in {', '.join(kept)}")
     return Outcome(Status.PASS, f".dockerignore keeps out {', '.join(paths)}")
