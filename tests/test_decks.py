@@ -382,6 +382,46 @@ def test_decks_check_exits_one_and_names_the_fault(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+LAB_CARDS = """\
+format: 1
+deck: {id: mine, title: Mine}
+cards:
+  - {id: mine-1, kind: lab, topic: t, prompt: P?, answer: A., key_points: [a],
+     lab: {lab: nolab, check: x}}
+  - {id: mine-2, kind: lab, topic: t, prompt: P?, answer: A., key_points: [a],
+     lab: {lab: phase2-image-design, check: nocheck}}
+"""
+
+
+def test_decks_check_finds_what_would_skip_or_break_a_deck_at_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clash = write(tmp_path, "clash.yaml", GOOD.replace("good-one", "q-reduce-size"))
+    labs = write(tmp_path, "labs.yaml", LAB_CARDS)
+    empty = tmp_path / "dir.yaml"
+    empty.mkdir()
+
+    result = CliRunner().invoke(cli, ["decks", "check", str(clash), str(labs)])
+
+    assert result.exit_code == 1
+    bundled = bundled_decks_dir() / "docker-image-design.yaml"
+    assert (
+        f"error: {clash}, line 6 (card 'q-reduce-size'): card id 'q-reduce-size' is "
+        f"already used in {bundled}; this deck was skipped"
+    ) in result.output
+    assert f"{labs}, line 4 (card 'mine-1'): No lab is called 'nolab'" in result.output
+    assert (
+        f"{labs}, line 6 (card 'mine-2'): the lab 'phase2-image-design' has no "
+        "check 'nocheck'"
+    ) in result.output
+    # Only the files named are counted, not the bundled deck they were checked with.
+    assert "1 deck, 2 cards, 3 errors" in result.output
+
+    code, _, err = run_cli(["decks", "check", str(empty)], capsys, monkeypatch)
+    assert code == 1
+    assert err == f"Error: {empty}: holds no deck files (*.yaml, *.yml)\n"
+
+
 def test_decks_check_of_a_missing_path_is_one_sentence(tmp_path: Path) -> None:
     missing = tmp_path / "nope.yaml"
 

@@ -19,7 +19,7 @@ import click
 from sreflash import __version__, paths
 from sreflash.config import allowed, describe
 from sreflash.context import Context, deck_cache_dir, deck_dirs, open_context
-from sreflash.decks import Library, load_library
+from sreflash.decks import Library, iter_deck_files, load_library
 from sreflash.errors import SreflashError
 from sreflash.wording import count_of, plural
 
@@ -189,21 +189,35 @@ def decks_check(options: Options, targets: tuple[Path, ...]) -> None:
     Exits 0 when all is well and 1 when any deck has a problem. Labelled example
     answers are run through the scorer; where it disagrees, a warning says so.
     """
+    from sreflash.labs.cards import broken_lab_refs
+
+    files = list(iter_deck_files(targets))
     for target in targets:
         if not target.exists():
             raise SreflashError(f"{target}: no such file or folder")
-    library = load_library(targets or deck_dirs(options.decks), deck_cache_dir())
-    for error in library.errors:
+        if target.is_dir() and not any(f.parent == target for f in files):
+            raise SreflashError(f"{target}: holds no deck files (*.yaml, *.yml)")
+    # The files given are checked among the decks sreflash loads, as they would
+    # load: an id another deck already uses gets them skipped.
+    loaded = deck_dirs(options.decks)
+    library = load_library([*loaded, *targets], deck_cache_dir())
+    errors = library.errors + broken_lab_refs(library)
+    decks = library.decks
+    if targets:
+        checked = {f.resolve() for f in files}
+        decks = [d for d in decks if Path(d.path).resolve() in checked]
+        errors = [e for e in errors if e.path and Path(e.path).resolve() in checked]
+    for error in errors:
         click.echo(f"error: {error}", err=True)
-    cards = sum(len(d.cards) for d in library.decks)
+    cards = sum(len(d.cards) for d in decks)
     click.echo(
-        f"{count_of(len(library.decks), 'deck')}, {count_of(cards, 'card')}, "
-        f"{count_of(len(library.errors), 'error')}"
+        f"{count_of(len(decks), 'deck')}, {count_of(cards, 'card')}, "
+        f"{count_of(len(errors), 'error')}"
     )
     from sreflash.cli_mock import check_deck_examples
 
-    check_deck_examples(library)
-    if library.errors:
+    check_deck_examples(card for deck in decks for card in deck.cards)
+    if errors:
         sys.exit(EXIT_ERROR)
 
 

@@ -7,13 +7,14 @@ every other command, the drill first, starts without them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from sreflash.context import deck_cache_dir, deck_dirs
-from sreflash.decks import Library, load_library
+from sreflash.decks import Card, load_library
 from sreflash.errors import UnknownCardError
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ def grade_command(
 # Labelled examples, for `sreflash decks check`
 
 
-def check_deck_examples(library: Library) -> None:
+def check_deck_examples(cards: Iterable[Card]) -> None:
     """Score every labelled example and report where the scorer disagrees.
 
     Disagreements are warnings for deck authors to tune key points; they do not
@@ -205,7 +206,7 @@ def check_deck_examples(library: Library) -> None:
     """
     from sreflash.grading import check_examples
 
-    checks = check_examples(library.iter_cards())
+    checks = check_examples(cards)
     if not checks:
         return
     for check in checks:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from sreflash.decks import Card, Library
+from sreflash.errors import DeckError, LabError
 from sreflash.grading import Grade, grade
 from sreflash.labs.results import SKIP, CheckResult, LabReport, Status
 from sreflash.scheduling import Rating
@@ -129,3 +130,26 @@ def schedule_report(study: Study, report: LabReport) -> list[LabRating]:
             item = LabRating(item.card, item.result, item.verdict, rated.review_id)
         done.append(item)
     return done
+
+
+def broken_lab_refs(library: Library) -> list[DeckError]:
+    """One error for each lab card whose lab or check does not exist."""
+    from sreflash.labs.model import find_lab  # labs load only when a card names one
+
+    errors: list[DeckError] = []
+    for deck in library.decks:
+        for card in deck.cards:
+            if card.lab is None:
+                continue
+            try:
+                lab = find_lab(card.lab.lab)
+            except LabError as error:
+                message = str(error).rstrip(".")
+            else:
+                if card.lab.check in {check.id for check in lab.checks()}:
+                    continue
+                message = f"the lab {lab.id!r} has no check {card.lab.check!r}"
+            errors.append(
+                DeckError(message, path=deck.path, line=card.line, card=card.id)
+            )
+    return errors

@@ -295,9 +295,7 @@ def dockerignore_excludes(dockerignore: str | None, paths: tuple[str, ...]) -> O
             file = Path(root, path)
             file.parent.mkdir(parents=True, exist_ok=True)
             file.touch()
-        sent = {
-            Path(found).as_posix() for found in PatternMatcher(patterns).walk(root)
-        }
+        sent = {Path(found).as_posix() for found in PatternMatcher(patterns).walk(root)}
     kept = [path for path in paths if path in sent]
     if kept:
         return Outcome(Status.FAIL, f".dockerignore lets in {', '.join(kept)}")
