@@ -193,6 +193,21 @@ def test_todays_waiting_counts_match_the_study_queue(context: Context) -> None:
     assert stats.collection.new == stats.collection.cards - 4
 
 
+def test_the_collection_counts_split_the_cards_with_suspended_apart(
+    context: Context,
+) -> None:
+    new_card, review_card, learning_card = ids(context, 3)
+    put(context, new_card, due=iso(T0), state=CardState.NEW, suspended=1)
+    put(context, review_card, due=iso(T0), state=CardState.REVIEW, suspended=1)
+    put(context, learning_card, due=iso(T0), state=CardState.LEARNING)
+
+    c = compute_stats(context.study).collection
+
+    assert (c.learning, c.review, c.suspended) == (1, 0, 2)
+    assert c.new == c.cards - 3
+    assert c.new + c.learning + c.review + c.suspended == c.cards
+
+
 def test_weakest_cards_rank_lapses_and_retrievability(context: Context) -> None:
     a, b, c = ids(context, 3)
     scheduler = context.study.scheduler

@@ -64,7 +64,8 @@ def stats_lines(s: Stats) -> list[str]:
         f"Study day {s.day.isoformat()}",
         f"Today: {t.reviews} reviews ({t.new} new, {t.again} again) in "
         f"{_minutes(t.seconds)}; waiting: {t.waiting.new} new, "
-        f"{t.waiting.learning} learning, {t.waiting.due} to review.",
+        f"{t.waiting.learning} learning, {t.waiting.due} to review"
+        " (lab cards aside).",
         f"Cards: {c.cards} ({c.new} new, {c.learning} learning, {c.review} in "
         f"review, {c.suspended} suspended, {c.leeches} leeches).",
         f"Studied {s.days_studied} of the last {s.streak_days} days.",

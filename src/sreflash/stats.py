@@ -337,9 +337,10 @@ class _CardPass:
         rows = study.store.db.execute(
             f"""
             SELECT CASE {day_of} ELSE -1 END,
-                COUNT(*), SUM(state != 0), SUM(state IN (1, 3)), SUM(state = 2),
+                COUNT(*), SUM(state != 0 AND suspended = 0),
+                SUM(state IN (1, 3) AND suspended = 0),
+                SUM(state = 2 AND suspended = 0),
                 SUM(suspended != 0), SUM(leech != 0),
-                SUM(state != 0 AND suspended = 0),
                 SUM(drill AND (state != 0 OR hidden)),
                 SUM(drill AND NOT hidden AND due < ? AND state IN (1, 3)),
                 SUM(drill AND NOT hidden AND due < ? AND state = 2)
@@ -357,16 +358,18 @@ class _CardPass:
             [*ends, iso(end), iso(end), iso(now), iso(now), labs, self.gone],
         )
         self.due_by_day = [0] * FORECAST_DAYS
-        sums = [0] * 10
+        sums = [0] * 9
         for index, *values in rows:
             if 0 <= index < FORECAST_DAYS:
-                self.due_by_day[index] = values[6]
+                self.due_by_day[index] = values[1]  # started, not suspended
             for n, value in enumerate(values):
                 sums[n] += value or 0
-        _, seen, learning, review, suspended, leeches, _, drill_seen, *waiting = sums
+        _, seen, learning, review, suspended, leeches, drill_seen, *waiting = sums
 
+        # The counts split the cards: a suspended card counts as suspended alone.
+        new = len(cards) - seen - suspended
         self.collection = Collection(
-            len(cards), len(cards) - seen, learning, review, suspended, leeches
+            len(cards), new, learning, review, suspended, leeches
         )
         drill = len(cards) - len(json.loads(labs))
         self.waiting = DeckCounts(
