@@ -162,3 +162,18 @@ def test_a_misspelt_command_gets_the_nearest_name(
         code, _, err = run_cli([typo], capsys, monkeypatch)
         assert code == 2
         assert f"No such command '{typo}'. Did you mean '{meant}'?" in err
+
+
+def test_a_db_in_a_folder_that_is_not_there_is_refused_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo = tmp_path / "dta" / "sreflash.db"
+    code, _, err = run_cli(["--db", str(typo), "stats"], capsys, monkeypatch)
+
+    assert code == 2
+    assert f"the folder {typo.parent} does not exist" in err
+    assert not typo.parent.exists()
+    # In a folder that is there, a new database is made on first use.
+    fresh = tmp_path / "fresh.db"
+    code, out, _ = run_cli(["--db", str(fresh), "stats"], capsys, monkeypatch)
+    assert code == 0 and fresh.is_file() and out.startswith("Study day")

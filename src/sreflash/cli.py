@@ -131,6 +131,13 @@ def cli(ctx: click.Context, db: Path | None, deck_paths: tuple[Path, ...]) -> No
     for path in deck_paths:
         if not path.exists():
             raise click.BadParameter(f"{path} does not exist", param_hint="--decks")
+    # A new database is made on first use, but not in a folder that is not there:
+    # a mistyped path would look like all progress was lost.
+    if db is not None and not db.exists() and not db.parent.is_dir():
+        raise click.BadParameter(
+            f"the folder {db.parent} does not exist (create it, or check the path)",
+            param_hint="--db",
+        )
     options = Options(db=db, decks=deck_paths)
     ctx.obj = options
     ctx.call_on_close(options.close)
