@@ -216,6 +216,14 @@ async def test_help_lists_the_keys_of_the_screen_below(
         help_text = text_of(app, "#help-text")
         for line in ("Reveal", "Undo", "Suspend", "Bury", "Again", "Hard", "Easy"):
             assert line in help_text
+        assert help_text.startswith("Rate honestly")
+        # A long description wraps under itself, not back under the keys.
+        narrow = Console(width=50, file=io.StringIO(), record=True)
+        narrow.print(app.screen.query_one("#help-text", Static).content)
+        lines = narrow.export_text().splitlines()
+        at = next(n for n, line in enumerate(lines) if "space  Reveal" in line)
+        column = lines[at].index("Reveal")
+        assert lines[at + 1][:column].strip() == "" and lines[at + 1].strip()
         await pilot.press("escape")
         assert isinstance(app.screen, DrillScreen)
     context.close()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from sreflash.cli import cli
 from sreflash.clock import FrozenClock
 from sreflash.context import Context
 from sreflash.decks import DRILL_KINDS
 from sreflash.scheduling import CardState, FsrsCard, Rating, State, fsrs_id
+from sreflash.screens.stats import weak_table
 from sreflash.stats import FORECAST_DAYS, compute_stats
 from sreflash.store import CardRow, ReviewRow, iso
 
@@ -248,6 +251,13 @@ def test_weakest_cards_rank_lapses_and_retrievability(context: Context) -> None:
     )
     assert stats.least_retrievable[0].retrievability == pytest.approx(expected)
     assert 0 < expected < 0.9
+
+    # As the stats screen shows it when narrow: headings and figures whole.
+    console = Console(width=60, file=io.StringIO(), record=True)
+    console.print(weak_table(stats))
+    shown = console.export_text()
+    assert "lapses  recall" in shown
+    assert any(line.split()[:2] == [b, "7"] for line in shown.splitlines())
 
 
 def test_mock_scores_and_lab_checks_are_listed(context: Context) -> None:

@@ -41,6 +41,7 @@ from sreflash.labs.results import (
 )
 from sreflash.scheduling import RATING_NAMES, Rating, format_interval
 from sreflash.screens.base import AppScreen
+from sreflash.screens.help import RATING_ADVICE
 from sreflash.study import Hidden
 from sreflash.wording import count_of, describe_due, describe_new
 
@@ -99,6 +100,7 @@ class DrillScreen(AppScreen):
         Binding("q", "finish", "Finish"),
     ]
 
+    HELP_INTRO = RATING_ADVICE
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
         ("space", "Reveal the answer (ctrl+r from the answer box)"),
         ("t", "Type an answer; esc leaves the box"),

@@ -50,6 +50,10 @@ class MockScreen(AppScreen):
         Binding("ctrl+n", "skip", "Skip question", priority=True),
         Binding("escape", "end", "End interview"),
     ]
+    HELP_INTRO = (
+        "A mock interview: answer each question as you would out loud, before its "
+        "clock runs out. Model answers stay hidden until the report."
+    )
 
     def __init__(self, options: MockOptions) -> None:
         super().__init__()

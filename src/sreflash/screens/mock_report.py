@@ -43,11 +43,24 @@ class MockReportScreen(AppScreen):
     the model answer; overall: the score, a band, weak topics and what to drill."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "overrule", "Overrule verdict"),
+        Binding("o", "overrule", "Overrule"),
         Binding("s", "save", "Save"),
-        Binding("w", "markdown", "Write Markdown"),
+        Binding("w", "markdown", "Markdown"),
         Binding("h", "history", "History"),
-        Binding("escape,q", "close", "Save and close"),
+        Binding("escape,q", "close", "Close"),
+    ]
+    HELP_INTRO = (
+        "The report of a mock interview. Overrule any verdict you disagree with "
+        "before saving: once saved, each answered card gets an FSRS review, a pass "
+        "as Good and a fail as Again (unless --no-schedule was given)."
+    )
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("↑ ↓", "Choose an answer; its details show below"),
+        ("o", "Overrule the chosen answer's verdict"),
+        ("s", "Save the session and schedule the answered cards"),
+        ("w", "Write the report as Markdown (to --report, or the data folder)"),
+        ("h", "Past sessions and the trend"),
+        ("esc q", "Save, if not saved yet, and close"),
     ]
 
     def __init__(self, report: MockReport) -> None:

@@ -19,6 +19,8 @@ from sreflash.stats import Retention, Stats, compute_stats
 # GitHub-like greens, from no reviews to the busiest days.
 HEAT = ("#2d333b", "#0e4429", "#006d32", "#26a641", "#39d353")
 WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+# A weak card's prompt is a reminder, not the question: two lines at most at 80.
+PROMPT_CHARS = 48
 
 
 class StatsScreen(AppScreen):
@@ -82,11 +84,22 @@ class StatsScreen(AppScreen):
         plt = plot.plt
         plt.clear_data()
         scores = [round(m.score * 100) for m in stats.mocks]
-        plt.plot(list(range(1, len(scores) + 1)), scores, marker="braille")
+        numbers = list(range(1, len(scores) + 1))
+        plt.plot(numbers, scores, marker="braille")
+        # A mark per session: a lone braille dot is all but invisible.
+        plt.scatter(numbers, scores, marker="●")
+        # Whole mock numbers, at most about ten of them.
+        plt.xticks(numbers[:: max(1, -(-len(numbers) // 10))])
         plt.ylim(0, 100)
+        plt.yticks([0, 25, 50, 75, 100])
         plt.title("Mock interview scores (%)")
         plt.xlabel("mock number")
         plot.refresh()
+
+
+def _shortened(text: str, limit: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _percent(value: float | None) -> str:
@@ -176,10 +189,13 @@ def weak_table(stats: Stats) -> Table | Text:
     if not stats.most_lapses and not stats.least_retrievable:
         return Text("Weakest cards: none yet.", style="dim")
     table = Table(title="Weakest cards", title_justify="left", box=None)
-    table.add_column("card", no_wrap=True)
-    table.add_column("lapses", justify="right")
-    table.add_column("recall", justify="right")
-    table.add_column("prompt", overflow="ellipsis", no_wrap=True)
+    # At 80 columns the prompt wraps and a long card id is cut; the figures and
+    # their headings stay whole. (An unwrappable prompt made Rich squeeze the
+    # figure columns to nothing.)
+    table.add_column("card", no_wrap=True, overflow="ellipsis", max_width=28)
+    table.add_column("lapses", justify="right", no_wrap=True)
+    table.add_column("recall", justify="right", no_wrap=True)
+    table.add_column("prompt")
     seen: set[str] = set()
     for weak in [*stats.most_lapses, *stats.least_retrievable]:
         if weak.card_id in seen:
@@ -190,7 +206,7 @@ def weak_table(stats: Stats) -> Table | Text:
             weak.card_id,
             str(weak.lapses),
             _percent(weak.retrievability),
-            weak.prompt + note,
+            _shortened(weak.prompt, PROMPT_CHARS) + note,
         )
     return table
 
@@ -198,7 +214,10 @@ def weak_table(stats: Stats) -> Table | Text:
 def labs_text(stats: Stats) -> Text:
     """Lab checks passed and failed, per lab."""
     if not stats.labs:
-        return Text("Labs: no runs yet (`sreflash lab`).", style="dim")
+        return Text(
+            "Labs: no runs yet (l on the home screen, or sreflash lab run).",
+            style="dim",
+        )
     text = Text("Labs\n", style="bold")
     for lab in stats.labs:
         text.append(f"  {lab.lab_id}: ")
