@@ -89,7 +89,7 @@ class StatsScreen(AppScreen):
         # A mark per session: a lone braille dot is all but invisible.
         plt.scatter(numbers, scores, marker="●")
         # Whole mock numbers, at most about ten of them.
-        plt.xticks(numbers[:: max(1, -(-len(numbers) // 10))])
+        plt.xticks([float(n) for n in numbers[:: max(1, -(-len(numbers) // 10))]])
         plt.ylim(0, 100)
         plt.yticks([0, 25, 50, 75, 100])
         plt.title("Mock interview scores (%)")
