@@ -25,9 +25,9 @@ def test_counts_agree_with_their_number(number: int, text: str) -> None:
         (34, 1, 2, "1 new card can still be started today; 33 more wait for the next"
          " study days."),
         (3, 9, 10, "3 new cards can still be started today."),
-        (1, 0, 1, "1 new card waits: up to 1 a day from the next study day."),
+        (1, 0, 1, "1 new card waits: it can start on the next study day."),
         (30, 0, 3, "30 new cards wait: up to 3 a day from the next study day."),
-        (2, 0, 10, "2 new cards wait: up to 2 a day from the next study day."),
+        (2, 0, 10, "2 new cards wait: they can start on the next study day."),
         (1, 0, 0, "1 new card waits, but new_per_day is 0 in your settings."),
     ],
 )  # fmt: skip

@@ -39,4 +39,7 @@ def describe_new(waiting: int, left_today: int, per_day: int) -> str:
     cards = f"{count_of(waiting, 'new card')} {verb}"
     if per_day == 0:
         return f"{cards}, but new_per_day is 0 in your settings."
-    return f"{cards}: up to {min(per_day, waiting)} a day from the next study day."
+    if waiting <= per_day:
+        pronoun = "it" if waiting == 1 else "they"
+        return f"{cards}: {pronoun} can start on the next study day."
+    return f"{cards}: up to {per_day} a day from the next study day."

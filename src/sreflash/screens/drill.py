@@ -265,8 +265,9 @@ class DrillScreen(AppScreen):
         if ready:
             self.kinds = WITH_LAB
             cards = count_of(count, "lab card")
+            # "As they come due": the daily new-card limit may hold them all back.
             notice.update(
-                Text(f"{cards} join the queue: Docker checks your predictions.")
+                Text(f"Docker is ready: {cards} join the queue as they come due.")
             )
         else:
             # The engine module's sentence says why and how to fix it: a toast now
