@@ -358,3 +358,24 @@ def test_a_bad_id_among_several_changes_no_card(context: Context) -> None:
     assert result.exit_code != 0
     assert "'nope'; nothing was changed" in str(result.exception)
     assert context.store.card_row(card_id) is None
+
+
+def test_reset_checks_the_ids_before_asking_and_asks_before_forgetting(
+    context: Context,
+) -> None:
+    db = str(context.store.path)
+    card = ids(context, 1)[0]
+    context.study.rate(context.library.cards[card], Rating.Good, duration_ms=1)
+    runner = CliRunner()
+
+    typo = runner.invoke(cli, ["--db", db, "cards", "reset", "nope"], input="y\n")
+    assert "Forget" not in typo.output
+    assert "'nope'; nothing was changed" in str(typo.exception)
+
+    declined = runner.invoke(cli, ["--db", db, "cards", "reset", card], input="n\n")
+    assert "Forget the progress of this card? [y/N]" in declined.output
+    assert declined.exit_code == 1 and context.store.card_row(card) is not None
+
+    done = runner.invoke(cli, ["--db", db, "cards", "reset", card, "--yes"])
+    assert done.exit_code == 0 and done.stdout == f"reset: {card}\n"
+    assert context.store.card_row(card) is None

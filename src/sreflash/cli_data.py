@@ -21,6 +21,7 @@ from sreflash.wording import count_of
 
 if TYPE_CHECKING:
     from sreflash.cli import Options
+    from sreflash.study import Study
 
 FLAG_CHOICES = ("red", "orange", "green", "blue", "none")
 
@@ -216,15 +217,19 @@ def info_json(info: CardInfo) -> dict[str, Any]:
     }
 
 
-def _each(card_ids: tuple[str, ...], action: str) -> None:
-    study = _options().context().study
-    # Every id is checked before any card changes: a typo must not leave the
-    # command half done.
+def _check_ids(study: Study, card_ids: tuple[str, ...]) -> None:
+    # Every id is checked before any card changes (or any question is asked): a
+    # typo must not leave the command half done.
     unknown = [c for c in card_ids if study.library.card(c) is None]
     if unknown:
         raise UnknownCardError(
             f"no loaded deck has a card with id {unknown[0]!r}; nothing was changed"
         )
+
+
+def _each(card_ids: tuple[str, ...], action: str) -> None:
+    study = _options().context().study
+    _check_ids(study, card_ids)
     for card_id in card_ids:
         if action == "suspend":
             study.set_suspended(card_id, True)
@@ -260,9 +265,13 @@ def cards_bury(card_ids: tuple[str, ...]) -> None:
 
 @cards.command("reset")
 @click.argument("card_ids", nargs=-1, required=True)
-@click.confirmation_option(prompt="Forget the progress of these cards?")
-def cards_reset(card_ids: tuple[str, ...]) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+def cards_reset(card_ids: tuple[str, ...], yes: bool) -> None:
     """Make cards new again (their review history is kept)."""
+    _check_ids(_options().context().study, card_ids)
+    if not yes:
+        these = "this card" if len(card_ids) == 1 else f"these {len(card_ids)} cards"
+        click.confirm(f"Forget the progress of {these}?", abort=True)
     _each(card_ids, "reset")
 
 

@@ -568,7 +568,8 @@ class DrillScreen(AppScreen):
         covered = len(self.grade.covered)
         name = RATING_NAMES[self.grade.suggested]
         return Text.assemble(
-            f"Your answer covered {covered} of {len(self.grade.points)} points: "
+            f"Your answer covered {covered} of "
+            f"{count_of(len(self.grade.points), 'point')}: "
             "suggested ",
             (name, "bold"),
             " (Enter accepts; 1-4 overrule).",
