@@ -216,15 +216,27 @@ def challenge_command(lab_id: str, folder: Path) -> None:
 
 
 @lab.command("clean")
+@click.option(
+    "--other-hosts",
+    is_flag=True,
+    help="Also remove what runs on other machines sharing this engine made.",
+)
 @_friendly
-def clean_command() -> None:
-    """Remove every container and image sreflash labs left behind."""
+def clean_command(other_hosts: bool) -> None:
+    """Remove the containers and images that lab runs no longer alive left behind."""
     from sreflash.labs.engine import clean_all
 
-    removed = clean_all(_engine())
+    cleaned = clean_all(_engine(), other_hosts=other_hosts)
     click.echo(
-        f"removed {removed} containers and images" if removed else "nothing to remove"
+        f"removed {cleaned.removed} containers and images"
+        if cleaned.removed
+        else "nothing to remove"
     )
+    if cleaned.spared:
+        click.echo(
+            f"spared {cleaned.spared} made by sreflash on other machines, which may "
+            "still be running (--other-hosts removes them too)"
+        )
 
 
 def _finish(

@@ -462,24 +462,32 @@ def test_lab_clean_removes_leftovers_of_dead_runs_and_spares_live_ones(
     owner = f"{socket.gethostname()}:{_dead_pid()}"
     abandoned = Engine(docker_client, "test", owner=owner)
     live = Engine(docker_client, "test")
+    # A run of another machine on a shared engine: nobody here can tell if it runs.
+    elsewhere = Engine(docker_client, "test", owner="another-machine:4242")
     context = write_context(tmp_path / "ctx", {"Dockerfile": "FROM python:3.11-slim\n"})
     try:
-        for engine in (abandoned, live):
+        for engine in (abandoned, live, elsewhere):
             built = engine.build(context, f"sreflash-test-{engine.token}:left")
             image = engine.image(built.image_id)
             assert image is not None
             engine.start(image, 5000, 0)
 
-        assert clean_all(docker_client) >= 2
+        cleaned = clean_all(docker_client)
+        assert cleaned.removed >= 2 and cleaned.spared >= 2
+
+        def left(engine: Engine) -> bool:
+            mine = {"label": f"{RUN_LABEL}={engine.token}"}
+            return bool(docker_client.containers.list(all=True, filters=mine))
 
         gone = {"label": f"{RUN_LABEL}={abandoned.token}"}
-        kept = {"label": f"{RUN_LABEL}={live.token}"}
-        assert not docker_client.containers.list(all=True, filters=gone)
+        assert not left(abandoned)
         assert not docker_client.images.list(all=True, filters=gone)
-        assert docker_client.containers.list(all=True, filters=kept)
+        assert left(live) and left(elsewhere)
+        assert clean_all(docker_client, other_hosts=True).removed >= 2
+        assert left(live) and not left(elsewhere)
     finally:
-        live.cleanup()
-        abandoned.cleanup()
+        for engine in (live, abandoned, elsewhere):
+            engine.cleanup()
 
 
 def _dead_pid() -> int:

@@ -427,10 +427,16 @@ def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _owner_alive(owner: str) -> bool:
+def _owner_alive(owner: str) -> bool | None:
+    """Whether the process that made an object still runs; None when unknowable.
+
+    A process of another machine sharing the engine cannot be asked.
+    """
     host, _, pid = owner.partition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if not pid.isdigit():
         return False
+    if host != socket.gethostname():
+        return None
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -440,20 +446,36 @@ def _owner_alive(owner: str) -> bool:
     return True
 
 
-def clean_all(client: docker.DockerClient) -> int:
+def clean_all(client: docker.DockerClient, *, other_hosts: bool = False) -> Cleaned:
     """Remove the sreflash containers and images left by runs no longer alive.
 
-    A run still going in another process on this machine keeps its objects.
+    A run still going in another process on this machine keeps its objects, and so
+    do runs of other machines sharing the engine unless ``other_hosts`` is set.
     """
-    removed = 0
+    cleaned = Cleaned()
+
+    def dead(owner: str) -> bool:
+        alive = _owner_alive(owner)
+        if alive is None and not other_hosts:
+            cleaned.spared += 1
+        return alive is False or (alive is None and other_hosts)
+
     for container in client.containers.list(all=True, filters={"label": LABEL}):
-        if not _owner_alive(container.labels.get(OWNER_LABEL, "")):
+        if dead(container.labels.get(OWNER_LABEL, "")):
             container.remove(force=True, v=True)
-            removed += 1
+            cleaned.removed += 1
     for image in client.images.list(all=True, filters={"label": LABEL}):
-        if not _owner_alive((image.labels or {}).get(OWNER_LABEL, "")):
-            removed += _remove_image(client, image.id)
-    return removed
+        if dead((image.labels or {}).get(OWNER_LABEL, "")):
+            cleaned.removed += _remove_image(client, image.id)
+    return cleaned
+
+
+@dataclass
+class Cleaned:
+    """What ``lab clean`` did: objects removed, and those of other machines spared."""
+
+    removed: int = 0
+    spared: int = 0
 
 
 def _remove_image(client: docker.DockerClient, image_id: str) -> int:
