@@ -247,6 +247,29 @@ async def test_a_broken_deck_is_named_and_the_rest_still_drills(
     context.close()
 
 
+async def test_many_broken_decks_make_a_few_toasts_and_one_summary(
+    tmp_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    for n in range(13):
+        (folder / f"broken-{n:02}.yaml").write_text("format: 1\ndeck: [\n")
+    context = open_context(
+        db=tmp_path / "s.db", decks=[folder], settings=settings, clock=clock
+    )
+    app = SreflashApp(context)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        toasts = [n.message for n in app._notifications]
+        notes = text_of(app, "#home-notes")
+
+    assert len(toasts) == 3
+    assert toasts[-1].startswith("11 more deck errors: the home screen")
+    assert all(f"broken-{n:02}.yaml" in notes for n in range(13))
+    context.close()
+
+
 def shown_keys(app: SreflashApp) -> set[str]:
     """The descriptions of the keys the footer shows now."""
     active = app.screen.active_bindings.values()

@@ -10,9 +10,13 @@ from textual.binding import Binding, BindingType
 
 from sreflash.context import Context
 from sreflash.errors import SreflashError
+from sreflash.wording import count_of
 
 if TYPE_CHECKING:
     from sreflash.mock import MockOptions
+
+# Deck errors shown as toasts at start; a summary toast stands for the rest.
+TOASTED_ERRORS = 2
 
 
 class SreflashApp(App[None]):
@@ -65,10 +69,22 @@ class SreflashApp(App[None]):
             self.start_drill(self.start_deck)
         elif self.start == "mock":
             self.start_mock(self.start_mock_options)
-        for error in self.context.library.errors:
+        # A few toasts, not one per error: a folder of broken decks would bury
+        # the screen. The home screen and `decks check` list them all.
+        errors = self.context.library.errors
+        for error in errors[:TOASTED_ERRORS]:
             self.notify(
                 str(error),
                 title="Deck skipped",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        if len(errors) > TOASTED_ERRORS:
+            more = count_of(len(errors) - TOASTED_ERRORS, "more deck error")
+            self.notify(
+                f"{more}: the home screen and `sreflash decks check` list them all.",
+                title="Decks skipped",
                 severity="warning",
                 timeout=10,
                 markup=False,
