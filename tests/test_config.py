@@ -27,6 +27,18 @@ def test_a_missing_file_gives_the_defaults(tmp_path: Path) -> None:
     assert load_settings(tmp_path / "none.toml") == (Settings(), [])
 
 
+def test_a_config_folder_that_is_a_file_is_said_not_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "config"
+    folder.write_text("oops")
+
+    settings, problems = load_settings(folder / "config.toml")
+
+    assert settings == Settings()
+    assert [str(p) for p in problems] == [
+        f"{folder / 'config.toml'}: cannot be read: {folder} is a file, not a folder"
+    ]
+
+
 def test_every_key_is_read(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -142,6 +142,19 @@ def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> Non
     assert path.read_text().startswith("these are my notes")
 
 
+def test_a_data_folder_that_is_a_file_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.write_text("not a folder")
+    path = folder / "sreflash.db"
+
+    with pytest.raises(StoreError) as raised:
+        Store.open(path)
+
+    assert str(raised.value) == (
+        f"{path}: cannot be opened: {folder} is a file, not a folder"
+    )
+
+
 def test_a_newer_schema_is_refused_without_changes(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     Store.open(path).close()

@@ -87,6 +87,11 @@ def load_settings(path: Path) -> tuple[Settings, list[ConfigError]]:
     Returns the settings and the problems found; each problem's key kept its default.
     """
     if not path.exists():
+        # A config "folder" that is a file would hide every setting without a word.
+        folder = next((p for p in path.parents if p.exists()), None)
+        if folder is not None and not folder.is_dir():
+            message = f"{path}: cannot be read: {folder} is a file, not a folder"
+            return Settings(), [ConfigError(message)]
         return Settings(), []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -294,6 +294,11 @@ class Store:
                 f"{where}: cannot be used as the database ({error})"
             ) from None
         except OSError as error:
+            folder = next((p for p in path.parents if p.exists()), None)
+            if folder is not None and not folder.is_dir():
+                raise StoreError(
+                    f"{where}: cannot be opened: {folder} is a file, not a folder"
+                ) from None
             raise StoreError(f"{where}: cannot be opened ({error.strerror})") from None
         return cls(db, path)
 
