@@ -252,7 +252,9 @@ def _finish(
     # The decks and the store are only needed once a run is done.
     context, owned = _context(ctx)
     try:
-        run_id = save_lab_run(context.store.db, report)
+        # A run that checked nothing (no image, say) is not history worth keeping.
+        checked = report.passed or report.failed
+        run_id = save_lab_run(context.store.db, report) if checked else None
         rated = schedule_report(context.study, report) if schedule else []
     finally:
         if owned:
@@ -370,9 +372,10 @@ class _Printer:
                 fg=_RATING_COLOURS.get(name),
             )
 
-    def summary(self, report: LabReport, run_id: int) -> None:
+    def summary(self, report: LabReport, run_id: int | None) -> None:
+        saved = "not saved" if run_id is None else f"saved as lab run {run_id}"
         self.echo(
             f"\n{report.passed} passed, {report.failed} failed, {report.cannot} could "
-            f"not be checked (saved as lab run {run_id}).",
+            f"not be checked ({saved}).",
             bold=True,
         )

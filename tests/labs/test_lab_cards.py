@@ -15,6 +15,7 @@ from sreflash.labs.model import find_lab
 from sreflash.labs.results import SKIP, CheckResult, LabReport, Question, Status
 from sreflash.labs.runner import plan, run_guided
 from sreflash.scheduling import Rating
+from sreflash.store import Store
 from tests.conftest import T0
 
 LAB = "phase2-image-design"
@@ -187,6 +188,19 @@ def test_lab_run_without_an_engine_says_so_once_and_saves_nothing(
 
 
 # The real engine
+
+
+@pytest.mark.docker
+def test_a_check_that_could_check_nothing_is_not_saved(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    args = ["--db", str(db), "lab", "check", LAB, "--image", "sreflash-none:1"]
+    result = CliRunner().invoke(cli, args)
+
+    assert result.exit_code == 3
+    assert "0 passed, 0 failed" in result.stdout and "(not saved)" in result.stdout
+    store = Store.open(db)
+    assert store.count("SELECT COUNT(*) FROM lab_runs") == 0
+    store.close()
 
 
 @pytest.mark.docker
