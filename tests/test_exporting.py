@@ -222,6 +222,25 @@ def test_export_commands_write_files(context: Context, tmp_path: Path) -> None:
     assert len(notes(read_package(tmp_path / "a.apkg", tmp_path))) == cards
 
 
+def test_exports_keep_an_existing_file_unless_forced(
+    context: Context, tmp_path: Path
+) -> None:
+    db = str(context.store.path)
+    for command, name in (("anki", "mine.apkg"), ("reviews", "mine.csv")):
+        target = tmp_path / name
+        target.write_text("keep me")
+
+        kept = run_cli("--db", db, "export", command, str(target))
+        forced = run_cli("--db", db, "export", command, str(target), "--force")
+
+        assert kept.returncode == 1
+        assert kept.stderr == (
+            f"Error: {target} already exists; pass --force to overwrite it\n"
+        )
+        assert forced.returncode == 0, forced.stderr
+        assert target.read_bytes() != b"keep me"
+
+
 def test_backup_is_a_consistent_copy_and_never_overwrites(
     context: Context, tmp_path: Path
 ) -> None:

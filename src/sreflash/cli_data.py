@@ -296,13 +296,15 @@ def export() -> None:
 @export.command("anki")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--deck", "deck_id", help="Export only this deck (its id).")
-def export_anki_command(file: Path, deck_id: str | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def export_anki_command(file: Path, deck_id: str | None, force: bool) -> None:
     """Write the decks as an Anki package (.apkg).
 
     Importing a newer export into Anki updates the notes it already has.
     """
     from sreflash.exporting import export_anki  # genanki takes a while to load
 
+    _refuse_to_overwrite(file, force)
     context = _options().context()
     result = export_anki(context.library, file, context.clock.now(), deck_id)
     notes, decks = count_of(result.notes, "note"), count_of(result.decks, "deck")
@@ -311,12 +313,20 @@ def export_anki_command(file: Path, deck_id: str | None) -> None:
 
 @export.command("reviews")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def export_reviews_command(file: Path) -> None:
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def export_reviews_command(file: Path, force: bool) -> None:
     """Write the whole review log as CSV (.csv) or JSON lines (.jsonl)."""
     from sreflash.exporting import export_reviews
 
+    _refuse_to_overwrite(file, force)
     count = export_reviews(_options().context().store, file)
     click.echo(f"Wrote {count} reviews to {file}")
+
+
+def _refuse_to_overwrite(file: Path, force: bool) -> None:
+    # Every command that writes a file the learner names keeps an existing one.
+    if file.exists() and not force:
+        raise SreflashError(f"{file} already exists; pass --force to overwrite it")
 
 
 @click.group("import")
@@ -381,8 +391,7 @@ def backup(file: Path | None, force: bool) -> None:
         context.store.path.resolve()
     ):
         raise SreflashError(f"{file} is the database itself; choose another file")
-    if file.exists() and not force:
-        raise SreflashError(f"{file} already exists; pass --force to overwrite it")
+    _refuse_to_overwrite(file, force)
     try:
         backup_to(context.store.db, file)
     except (OSError, sqlite3.Error) as error:
