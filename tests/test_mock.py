@@ -473,14 +473,17 @@ def test_mock_history_lists_sessions_as_text_and_json(
     )
     save_report(ctx.study, _finished(ctx, clock))
     ctx.close()
+    # Times show in the learner's zone: noon UTC is 1 pm in Berlin in March.
+    paths.config_path().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_path().write_text('timezone = "Europe/Berlin"\n')
 
     code, out, _ = run_cli(
         ["--decks", str(deck), "mock", "history"], capsys, monkeypatch
     )
     assert code == 0
     assert out.splitlines() == [
-        "  id  when (UTC)         passed  score  band",
-        "   1  2026-03-02 12:00      1/3    33%  not ready yet",
+        "  id  when                   passed  score  band",
+        "   1  2026-03-02 13:00 CET      1/3    33%  not ready yet",
         "",
         "Trend: ▃  one session so far",
     ]

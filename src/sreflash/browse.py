@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sreflash.decks import Card
 from sreflash.errors import SreflashError, UnknownCardError
 from sreflash.scheduling import RATING_NAMES, CardState, Rating, format_interval
 from sreflash.store import CardRow, ReviewRow, iso, parse_iso
 from sreflash.study import Study
+from sreflash.wording import local_time
 
 STATES = (
     "new", "learning", "review", "relearning", "due", "suspended", "buried",
@@ -160,6 +161,8 @@ class CardInfo:
     found: Found
     retrievability: float | None
     history: list[ReviewRow]
+    zone: tzinfo | None = None
+    """The learner's time zone, for the times shown."""
 
     @property
     def row(self) -> CardRow | None:
@@ -183,14 +186,14 @@ def card_info(study: Study, card_id: str) -> CardInfo:
     recall = None
     if fsrs is not None and fsrs.last_review is not None:
         recall = float(study.scheduler.get_card_retrievability(fsrs, now))
-    return CardInfo(card, found, recall, study.store.reviews(card_id))
+    return CardInfo(card, found, recall, study.store.reviews(card_id), study.day.zone)
 
 
-def due_text(row: CardRow | None) -> str:
-    """A card's next due date and time, in UTC, for people."""
+def due_text(row: CardRow | None, zone: tzinfo | None) -> str:
+    """A card's next due date and time, in the learner's time zone."""
     if row is None or row.due is None:
         return "not yet scheduled (new)"
-    return parse_iso(row.due).strftime("%Y-%m-%d %H:%M UTC")
+    return local_time(parse_iso(row.due), zone)
 
 
 def info_lines(info: CardInfo) -> list[str]:
@@ -200,7 +203,7 @@ def info_lines(info: CardInfo) -> list[str]:
         f"{info.card.id}  ({info.card.deck_id}, topic {info.card.topic})",
         info.card.prompt,
         f"State: {info.found.state}  ({', '.join(sorted(info.found.states))})",
-        f"Next due: {due_text(row)}",
+        f"Next due: {due_text(row, info.zone)}",
     ]
     if row is not None and row.stability is not None:
         recall = info.retrievability
@@ -219,7 +222,7 @@ def info_lines(info: CardInfo) -> list[str]:
         for r in info.history:
             interval = format_interval(timedelta(days=r.new_interval_days))
             lines.append(
-                f"  {r.reviewed_at[:16].replace('T', ' ')}  "
+                f"  {local_time(parse_iso(r.reviewed_at), info.zone)}  "
                 f"{RATING_NAMES[Rating(r.rating)]:5}  next in {interval:>5}  "
                 f"{r.duration_ms / 1000:.0f} s  {r.source}"
             )

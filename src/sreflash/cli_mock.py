@@ -16,6 +16,7 @@ import click
 from sreflash.context import deck_cache_dir, deck_dirs
 from sreflash.decks import Card, load_library
 from sreflash.errors import UnknownCardError
+from sreflash.wording import local_time
 
 if TYPE_CHECKING:
     from sreflash.cli import Options
@@ -107,7 +108,8 @@ def mock_history_command(as_json: bool) -> None:
     """List past mock interviews with their scores, oldest first."""
     from sreflash.mock import mock_history, sparkline, trend
 
-    history = mock_history(_options().context().store)
+    context = _options().context()
+    history = mock_history(context.store)
     if as_json:
         click.echo(json.dumps([past.to_dict() for past in history], indent=2))
         return
@@ -115,11 +117,15 @@ def mock_history_command(as_json: bool) -> None:
         click.echo("No mock interview yet: `sreflash mock` starts one.")
         return
 
-    click.echo(f"{'id':>4}  {'when (UTC)':16}  {'passed':>7}  {'score':>5}  band")
-    for past in history:
+    rows = [
+        (past, local_time(past.started_at, context.study.day.zone)) for past in history
+    ]
+    width = max(len(when) for _, when in rows)
+    click.echo(f"{'id':>4}  {'when':{width}}  {'passed':>7}  {'score':>5}  band")
+    for past, when in rows:
         passed = f"{past.passed}/{past.questions}"
         click.echo(
-            f"{past.id:>4}  {past.started_at:%Y-%m-%d %H:%M}  {passed:>7}  "
+            f"{past.id:>4}  {when:{width}}  {passed:>7}  "
             f"{past.score:>5.0%}  {past.band}"
         )
     scores = [past.score for past in history]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sreflash.scheduling import format_interval
 
@@ -15,6 +15,15 @@ def plural(number: int, noun: str) -> str:
 def count_of(number: int, noun: str) -> str:
     """``number`` followed by ``noun``: 1 card, 2 cards."""
     return f"{number} {plural(number, noun)}"
+
+
+def local_time(instant: datetime, zone: tzinfo | None) -> str:
+    """An instant as the learner's clock shows it, ``2026-03-02 13:00 CET``.
+
+    ``zone`` None is the system's own, as for the study day.
+    """
+    local = instant.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip()
 
 
 def describe_due(next_due: datetime | None, now: datetime) -> str:

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from sreflash.mock import mock_history, sparkline, trend
 from sreflash.screens.base import AppScreen
+from sreflash.wording import local_time
 
 
 class MockHistoryScreen(AppScreen):
@@ -44,7 +45,7 @@ class MockHistoryScreen(AppScreen):
         for past in reversed(history):
             scope = " / ".join(x for x in (past.deck_id, past.topic) if x) or "all"
             table.add_row(
-                past.started_at.strftime("%Y-%m-%d %H:%M"),
+                local_time(past.started_at, self.sreflash.context.study.day.zone),
                 str(past.questions),
                 str(past.passed),
                 f"{past.score:.0%}",
