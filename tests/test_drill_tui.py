@@ -298,9 +298,14 @@ async def test_keys_typed_at_once_after_t_land_in_the_box_not_on_commands(
         assert box.placeholder == "Type your answer, then Ctrl+R to reveal."
         # Enter makes a new line here, so the footer offers only what still works.
         assert shown_keys(app) == {"Reveal", "Leave the box"}
+        assert not app.screen.query_one("#drill-recap").display
         await pilot.press("ctrl+r")
         assert screen.stage == "answer" and not isinstance(app.focused, TextArea)
         assert {"Rate", "Accept"} <= shown_keys(app)
+        # The answer view scrolls the prompt away; a line above it keeps the question.
+        assert app.screen.query_one("#drill-recap").display
+        assert first is not None
+        assert text_of(app, "#drill-recap").strip() == " ".join(first.prompt.split())
 
 
 async def test_suspend_and_bury_skip_to_the_next_card(

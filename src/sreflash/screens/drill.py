@@ -165,6 +165,9 @@ class DrillScreen(AppScreen):
         yield Header()
         yield Static(id="drill-status")
         yield Static(id="drill-notice")
+        # The question in one line while the answer shows: at 80x24 the answer
+        # view scrolls the prompt itself out of sight.
+        yield Static(id="drill-recap")
         with VerticalScroll(id="card"):
             yield Static(id="card-meta")
             # Card text shows as written, never as Markdown: deck text holds
@@ -416,6 +419,7 @@ class DrillScreen(AppScreen):
     def watch_stage(self, stage: str) -> None:
         self.query_one("#answer-view").display = stage == "answer"
         self.query_one("#ratings").display = stage == "answer"
+        self.query_one("#drill-recap").display = stage == "answer"
 
     def _suggested(self) -> Rating | None:
         if self.card is not None and self.card.kind == "lab":
@@ -523,6 +527,9 @@ class DrillScreen(AppScreen):
             lab.update(self._lab_text(result))
             lab.display = True
 
+        self.query_one("#drill-recap", Static).update(
+            Text(" ".join(card.prompt.split()), no_wrap=True, overflow="ellipsis")
+        )
         self.query_one("#model-answer", Static).update(Text(card.answer))
         self.query_one("#key-points", Static).update(self._points_text(card))
         self.query_one("#suggestion", Static).update(self._suggestion_text())
