@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+from sreflash.browse import Found
 from sreflash.cli import cli
 from sreflash.clock import FrozenClock
 from sreflash.context import Context
@@ -379,3 +381,13 @@ def test_reset_checks_the_ids_before_asking_and_asks_before_forgetting(
     done = runner.invoke(cli, ["--db", db, "cards", "reset", card, "--yes"])
     assert done.exit_code == 0 and done.stdout == f"reset: {card}\n"
     assert context.store.card_row(card) is None
+
+
+def test_a_due_date_is_the_one_on_the_learners_calendar(context: Context) -> None:
+    card = context.library.cards[ids(context, 1)[0]]
+    late = CardRow(card.id, card.deck_id, due="2026-03-02T23:30:00+00:00")
+
+    assert Found(card, late, frozenset(), ZoneInfo("UTC")).due == "2026-03-02"
+    assert Found(card, late, frozenset(), ZoneInfo("Europe/Berlin")).due == (
+        "2026-03-03"
+    )

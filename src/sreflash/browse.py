@@ -83,6 +83,8 @@ class Found:
     card: Card
     row: CardRow | None
     states: frozenset[str]
+    zone: tzinfo | None = None
+    """The learner's time zone: the due date is the one on their calendar."""
 
     @property
     def state(self) -> str:
@@ -96,7 +98,9 @@ class Found:
     @property
     def due(self) -> str:
         """When it is due, as a date, or empty for a new card."""
-        return self.row.due[:10] if self.row and self.row.due else ""
+        if self.row is None or self.row.due is None:
+            return ""
+        return parse_iso(self.row.due).astimezone(self.zone).date().isoformat()
 
 
 def card_states(row: CardRow | None, now: datetime, day_end: datetime) -> set[str]:
@@ -132,7 +136,7 @@ def search(study: Study, text: str) -> list[Found]:
         row = rows.get(card.id)
         states = frozenset(card_states(row, now, end))
         if query.states <= states:
-            found.append(Found(card, row, states))
+            found.append(Found(card, row, states, study.day.zone))
     return found
 
 
@@ -181,7 +185,7 @@ def card_info(study: Study, card_id: str) -> CardInfo:
     row = study.store.card_row(card_id)
     now = study.now()
     _, _, end = study.day.today(now)
-    found = Found(card, row, frozenset(card_states(row, now, end)))
+    found = Found(card, row, frozenset(card_states(row, now, end)), study.day.zone)
     fsrs = row.fsrs_card() if row else None
     recall = None
     if fsrs is not None and fsrs.last_review is not None:
