@@ -602,3 +602,21 @@ def test_deck_and_learner_text_stay_literal_in_reports() -> None:
     assert typed in shown and "List **/__pycache__ in .dockerignore." in shown
     assert md_escape(typed) in written
     assert "\\*\\*/\\_\\_pycache\\_\\_" in written
+
+
+def test_the_report_tells_a_point_stated_backwards_from_one_left_out(
+    mctx: Context, clock: FrozenClock
+) -> None:
+    options = MockOptions(questions=1, minutes=2, seed=7, follow_up_chance=0.0)
+    session = MockSession(mctx.study, options, plan=[mctx.library.cards["m-cache"]])
+    run(session, clock, {"m-cache": "Each instruction is a cached layer. Copy the"
+                         " code first, then install the dependencies."})  # fmt: skip
+    answer = session.report().answers[0]
+
+    assert answer.contradicted == ["Install dependencies before copying the code"]
+    assert answer.left_out == ["A change rebuilds every later step"]
+    markdown = report_markdown(session.report())
+    backwards = markdown.split("**Stated the wrong way round**")[1]
+    assert backwards.split("**Missed**")[0].strip() == (
+        "- Install dependencies before copying the code"
+    )

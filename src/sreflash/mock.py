@@ -236,10 +236,21 @@ class Answer:
 
     @property
     def missed(self) -> list[str]:
-        """The key points the answer missed."""
+        """The key points the answer missed (contradicted ones included)."""
         if self.grade is None:
             return [p.text for p in self.card.key_points]
         return self.grade.missed
+
+    @property
+    def contradicted(self) -> list[str]:
+        """The key points the answer stated the wrong way round."""
+        return self.grade.contradicted if self.grade is not None else []
+
+    @property
+    def left_out(self) -> list[str]:
+        """The key points the answer did not state at all."""
+        wrong = set(self.contradicted)
+        return [p for p in self.missed if p not in wrong]
 
 
 class MockSession:
@@ -713,8 +724,12 @@ def answer_markdown(answer: Answer) -> list[str]:
         lines.append("_No answer._")
     if answer.covered:
         lines += ["", "**Covered**", "", *(f"- {md_escape(p)}" for p in answer.covered)]
-    if answer.missed:
-        lines += ["", "**Missed**", "", *(f"- {md_escape(p)}" for p in answer.missed)]
+    for title, points in (
+        ("Stated the wrong way round", answer.contradicted),
+        ("Missed", answer.left_out),
+    ):
+        if points:
+            lines += ["", f"**{title}**", "", *(f"- {md_escape(p)}" for p in points)]
     lines += ["", "**Model answer**", "", md_escape(card.answer.strip())]
     return lines
 

@@ -225,9 +225,11 @@ def answer_text(answer: Answer) -> Text:
         text.append(answer.text.strip() + "\n")
     else:
         text.append("No answer.\n", style="italic")
+    # A point stated the wrong way round is told apart from one left out.
     for title, points, style in (
         ("Covered", answer.covered, "green"),
-        ("Missed", answer.missed, "red"),
+        ("Stated the wrong way round", answer.contradicted, "red"),
+        ("Missed", answer.left_out, "red"),
     ):
         if points:
             text.append(f"\n{title}\n", style=f"bold {style}")
