@@ -236,6 +236,18 @@ def test_every_bad_card_of_a_deck_is_reported_at_once() -> None:
     assert "(card 'a1')" in errors[0] and "(card 'a2')" in errors[1]
 
 
+def test_a_decks_errors_come_in_file_order() -> None:
+    # The follow-up is checked once every card is read, after the later card.
+    errors = card_error(
+        "  - {id: a1, kind: concept, topic: t, prompt: p, answer: a,\n"
+        "     key_points: [k], follow_ups: [nope]}\n"
+        "  - {id: a2, kind: concept, topic: t, promt: p, answer: a}\n"
+    )
+
+    assert ["(card 'a1')" in errors[0], "(card 'a2')" in errors[1]] == [True, True]
+    assert "follow-up 'nope'" in errors[0]
+
+
 def test_non_utf8_bytes_are_reported_with_their_line() -> None:
     errors = errors_of(b"format: 1\ndeck:\n  title: caf\xe9\n")
 

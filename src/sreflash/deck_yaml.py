@@ -63,7 +63,8 @@ def build_deck(text: str, name: str) -> Deck:
     builder = _DeckBuilder(name)
     deck = builder.build(root)
     if builder.errors:
-        raise DeckErrors(builder.errors)
+        # In file order, as an editor shows them; errors without a line go first.
+        raise DeckErrors(sorted(builder.errors, key=lambda e: e.line or 0))
     assert deck is not None
     return deck
 
