@@ -47,7 +47,9 @@ def test_search_words_and_filters_narrow_the_cards(context: Context) -> None:
         card = found.card
         text = " ".join((card.id, card.topic, card.prompt, card.answer, *card.tags))
         assert "layer" in text.lower()
-    assert search(study, "deck:nope") == []
+    # A deck pattern that matches no deck is a typo, not an empty deck.
+    with pytest.raises(SearchError, match="deck:nope matches no deck; the decks are"):
+        search(study, "deck:nope")
     assert {f.card.topic for f in search(study, "topic:image-size")} == {"image-size"}
 
 

@@ -124,8 +124,19 @@ def card_states(row: CardRow | None, now: datetime, day_end: datetime) -> set[st
 
 
 def search(study: Study, text: str) -> list[Found]:
-    """The cards matching a search line, in deck order."""
+    """The cards matching a search line, in deck order.
+
+    Raises:
+        SearchError: for a bad ``is:``, or a ``deck:`` that matches no deck.
+    """
     query = parse_query(text)
+    # A misspelt deck would otherwise read as a deck with no cards.
+    ids = [deck.id.lower() for deck in study.library.decks]
+    for pattern in query.decks:
+        if not any(fnmatch.fnmatchcase(deck_id, pattern) for deck_id in ids):
+            raise SearchError(
+                f"deck:{pattern} matches no deck; the decks are {', '.join(ids)}"
+            )
     now = study.now()
     _, _, end = study.day.today(now)
     rows = {row.card_id: row for row in study.store.card_rows()}
