@@ -308,30 +308,7 @@ async def test_keys_typed_at_once_after_t_land_in_the_box_not_on_commands(
         assert text_of(app, "#drill-recap").strip() == " ".join(first.prompt.split())
 
 
-async def test_suspend_and_bury_skip_to_the_next_card(
-    db_path: Path, settings: Settings, clock: FrozenClock
-) -> None:
-    context = open_context(db=db_path, settings=settings, clock=clock)
-    app = SreflashApp(context, start="drill")
-
-    async with app.run_test(size=SIZE) as pilot:
-        screen = drill(app)
-        first = screen.card
-        await pilot.press("s")
-        second = screen.card
-        await pilot.press("b")
-        assert first is not None and second is not None
-        assert screen.card is not None
-        assert screen.card.id not in (first.id, second.id)
-
-    row = context.store.card_row(first.id)
-    assert row is not None and row.suspended == 1
-    buried = context.store.card_row(second.id)
-    assert buried is not None and buried.buried_until == "2026-03-03T04:00:00+00:00"
-    context.close()
-
-
-async def test_undo_takes_back_a_suspend_or_bury_before_the_rating_before_it(
+async def test_suspend_and_bury_skip_to_the_next_card_and_u_takes_them_back(
     db_path: Path, settings: Settings, clock: FrozenClock
 ) -> None:
     context = open_context(db=db_path, settings=settings, clock=clock)
@@ -345,8 +322,14 @@ async def test_undo_takes_back_a_suspend_or_bury_before_the_rating_before_it(
         await pilot.press("s")
         buried = screen.card
         await pilot.press("b")
-        assert rated and suspended and buried
+        assert rated and suspended and buried and screen.card
+        assert screen.card.id not in (suspended.id, buried.id)
+        row = context.store.card_row(suspended.id)
+        assert row is not None and row.suspended == 1
+        row = context.store.card_row(buried.id)
+        assert row is not None and row.buried_until == "2026-03-03T04:00:00+00:00"
 
+        # Undo takes back the bury, then the suspend, not the rating before them.
         await pilot.press("u")
         assert screen.card == buried and screen.stage == "prompt"
         row = context.store.card_row(buried.id)
@@ -358,7 +341,6 @@ async def test_undo_takes_back_a_suspend_or_bury_before_the_rating_before_it(
         messages = [n.message for n in app._notifications]
         assert f"Undid suspending {suspended.id!r}." in messages
 
-    # The rating given before them was never touched.
     ratings = context.store.db.execute("SELECT card_id FROM review_log").fetchall()
     assert ratings == [(rated.id,)]
     context.close()
