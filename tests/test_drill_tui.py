@@ -270,6 +270,26 @@ async def test_many_broken_decks_make_a_few_toasts_and_one_summary(
     context.close()
 
 
+async def test_a_terminal_too_small_for_a_card_is_said_once(context: Context) -> None:
+    app = SreflashApp(context, start="drill")
+
+    def told() -> list[str]:
+        toasts = app._notifications
+        return [n.message for n in toasts if n.title == "Terminal too small"]
+
+    async with app.run_test(size=SIZE) as pilot:
+        assert told() == []
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        await pilot.resize_terminal(45, 12)
+        await pilot.pause()
+        messages = told()
+
+    assert messages == [
+        "The terminal is 50x15; sreflash needs 60x20 or more to show a whole card."
+    ]
+
+
 def shown_keys(app: SreflashApp) -> set[str]:
     """The descriptions of the keys the footer shows now."""
     active = app.screen.active_bindings.values()

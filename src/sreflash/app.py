@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 # Deck errors shown as toasts at start; a summary toast stands for the rest.
 TOASTED_ERRORS = 2
+# The smallest terminal that shows a card, its answer and the ratings (columns,
+# rows); 80x24 is the size everything is laid out for.
+MIN_SIZE = (60, 20)
 
 
 class SreflashApp(App[None]):
@@ -45,6 +49,7 @@ class SreflashApp(App[None]):
         self.start = start
         self.start_deck = deck_id
         self.start_mock_options = mock
+        self.told_small = False
         if context.settings.theme in self.available_themes:
             self.theme = context.settings.theme
 
@@ -57,6 +62,20 @@ class SreflashApp(App[None]):
     def on_unmount(self) -> None:
         # A process that runs several apps (the tests) lets their objects go.
         gc.unfreeze()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below this a card, its answer and the ratings cannot all show: say so
+        # once, rather than leave an empty answer area to puzzle over.
+        small = event.size.width < MIN_SIZE[0] or event.size.height < MIN_SIZE[1]
+        if small and not self.told_small:
+            self.notify(
+                f"The terminal is {event.size.width}x{event.size.height}; sreflash "
+                f"needs {MIN_SIZE[0]}x{MIN_SIZE[1]} or more to show a whole card.",
+                title="Terminal too small",
+                severity="warning",
+                timeout=8,
+            )
+        self.told_small = small
 
     def on_mount(self) -> None:
         from sreflash.screens.home import HomeScreen
