@@ -319,8 +319,14 @@ async def test_keys_typed_at_once_after_t_land_in_the_box_not_on_commands(
         # Enter makes a new line here, so the footer offers only what still works.
         assert shown_keys(app) == {"Reveal", "Leave the box"}
         assert not app.screen.query_one("#drill-recap").display
-        await pilot.press("ctrl+r")
+        # The rest of the answer and Ctrl+R in one burst: all of it is graded.
+        burst = [(c, c) for c in " slim base"] + [("ctrl+r", None)]
+        for key, character in burst:
+            app.post_message(events.Key("space" if key == " " else key, character))
+        await pilot.pause()
         assert screen.stage == "answer" and not isinstance(app.focused, TextArea)
+        assert box.text == "sub slim base"
+        assert screen.grade is not None and screen.grade.covered
         assert {"Rate", "Accept"} <= shown_keys(app)
         # The answer view scrolls the prompt away; a line above it keeps the question.
         assert app.screen.query_one("#drill-recap").display

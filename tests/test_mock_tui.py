@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.markdown import Markdown
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 
@@ -245,6 +246,26 @@ async def test_quitting_the_app_from_the_report_still_saves_it(
 
     assert mctx.store.count("SELECT COUNT(*) FROM mock_sessions") == 1
     assert mctx.store.count("SELECT COUNT(*) FROM mock_answers") == 1
+
+
+async def test_an_answer_typed_in_one_burst_with_ctrl_s_is_handed_in_whole(
+    mctx: Context, clock: FrozenClock
+) -> None:
+    options = MockOptions(questions=2, minutes=2, seed=9, follow_up_chance=0.0)
+    app = SreflashApp(mctx, start="mock", mock=options)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockScreen) and screen.session is not None
+        # As a fast typist or a terminal sends them: all queued before any is read.
+        for character in "layers are cached":
+            key = "space" if character == " " else character
+            app.post_message(events.Key(key, character))
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause()
+
+        assert [a.text for a in screen.session.answers] == ["layers are cached"]
 
 
 async def test_quitting_mid_interview_keeps_the_answers_handed_in(

@@ -474,8 +474,10 @@ class DrillScreen(AppScreen):
             self.set_focus(self.query_one("#answer-box", TextArea))
 
     def action_reveal_typed(self) -> None:
-        """Reveal from the answer box."""
-        self.action_reveal()
+        """Reveal from the answer box, once it has taken the keys typed before."""
+        # A priority key runs as the app reads it, while keys typed just before
+        # may still wait in the box's queue: read the box after them.
+        self.query_one("#answer-box", TextArea).call_later(self.action_reveal)
 
     def action_leave(self) -> None:
         """Leave the answer box (finishing is ``q``, so Esc twice never ends it).

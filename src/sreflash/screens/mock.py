@@ -153,10 +153,19 @@ class MockScreen(AppScreen):
         return True
 
     def action_submit(self) -> None:
-        """Hand in the typed answer."""
+        """Hand in the typed answer, once the box has taken the keys typed before."""
         if self.session is None or self.session.current is None:
             return
-        self.session.submit(self.query_one("#mock-answer", TextArea).text)
+        # Ctrl+S is a priority key: it runs as the app reads it, while keys typed
+        # just before may still wait in the box's queue. Read the box after them.
+        box = self.query_one("#mock-answer", TextArea)
+        box.call_later(self._hand_in, self.session.current)
+
+    def _hand_in(self, card: Card) -> None:
+        session = self.session
+        if session is None or session.current is not card:
+            return  # the clock handed it in meanwhile
+        session.submit(self.query_one("#mock-answer", TextArea).text)
         self.ask_next()
 
     def action_skip(self) -> None:
