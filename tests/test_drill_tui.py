@@ -321,8 +321,8 @@ async def test_keys_typed_at_once_after_t_land_in_the_box_not_on_commands(
         assert not app.screen.query_one("#drill-recap").display
         # The rest of the answer and Ctrl+R in one burst: all of it is graded.
         burst: list[tuple[str, str | None]] = [(c, c) for c in " slim base"]
-        for key, character in [*burst, ("ctrl+r", None)]:
-            app.post_message(events.Key("space" if key == " " else key, character))
+        for key, char in [*burst, ("ctrl+r", None)]:
+            app.post_message(events.Key("space" if key == " " else key, char))
         await pilot.pause()
         assert screen.stage == "answer" and not isinstance(app.focused, TextArea)
         assert box.text == "sub slim base"
