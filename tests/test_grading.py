@@ -220,6 +220,15 @@ def test_an_order_word_between_the_words_of_an_opposite_breaks_it() -> None:
     assert grade(ORDER, "install the dependencies last").points[2].contradicted
 
 
+def test_id_the_command_is_a_word_that_counts(library: Library) -> None:
+    card = library.cards["q-run-non-root"]
+    verify = "Verify it with whoami or id"
+
+    # "run it" says nothing of checking the user; "run id" did, with "id" skipped.
+    assert verify not in grade(card, "Build it and run it.").covered
+    assert verify in grade(card, "Then run id inside the container.").covered
+
+
 def test_a_bare_keyword_list_does_not_pass_even_naming_every_point() -> None:
     result = grade(SIZE, "alpine, multistage, dockerignore")
 

@@ -54,7 +54,8 @@ TEXT_SHARE = 0.7
 
 _NOT = "not"
 
-# Words that carry no idea of their own. Negations are never among them.
+# Words that carry no idea of their own. Negations are never among them, and
+# nor is "id" (the command), whatever "I'd" loses by that.
 _STOP = _set(
     """
     a an the of to in on at for with by into onto as is are was were be been
@@ -64,7 +65,7 @@ _STOP = _set(
     have has had having get gets got getting very really much some any all every
     each both what which who whom whose when where while about like eg e.g etc via
     thing things stuff way actually basically also too well kind sort lot lots
-    thats theres whats im ive id youre theyre weve youve itll lets
+    thats theres whats im ive youre theyre weve youve itll lets
     """
 )
 
