@@ -25,6 +25,8 @@ def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     A real user's database, settings or decks must never reach a test.
     """
     home = tmp_path / "sreflash-home"
+    # SREFLASH_DB must name a file in a folder that is there, as a user's does.
+    (home / "data").mkdir(parents=True)
     monkeypatch.setenv("SREFLASH_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("SREFLASH_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("SREFLASH_DB", str(home / "data" / "sreflash.db"))

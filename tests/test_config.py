@@ -185,6 +185,10 @@ def test_a_db_in_a_folder_that_is_not_there_is_refused_not_created(
     assert code == 2
     assert f"the folder {typo.parent} does not exist" in err
     assert not typo.parent.exists()
+    monkeypatch.setenv("SREFLASH_DB", str(typo))
+    code, _, err = run_cli(["stats"], capsys, monkeypatch)
+    assert code == 2
+    assert f"Invalid value for SREFLASH_DB: the folder {typo.parent} does" in err
     # In a folder that is there, a new database is made on first use.
     fresh = tmp_path / "fresh.db"
     code, out, _ = run_cli(["--db", str(fresh), "stats"], capsys, monkeypatch)

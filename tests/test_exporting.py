@@ -222,7 +222,7 @@ def test_export_commands_write_files(context: Context, tmp_path: Path) -> None:
     assert len(notes(read_package(tmp_path / "a.apkg", tmp_path))) == cards
 
 
-def test_exports_keep_an_existing_file_unless_forced(
+def test_exports_keep_an_existing_file_unless_forced_and_make_no_folder(
     context: Context, tmp_path: Path
 ) -> None:
     db = str(context.store.path)
@@ -239,6 +239,17 @@ def test_exports_keep_an_existing_file_unless_forced(
         )
         assert forced.returncode == 0, forced.stderr
         assert target.read_bytes() != b"keep me"
+
+    # A folder that is not there is a typo, not one to make.
+    for args in (("export", "anki"), ("export", "reviews"), ("backup",)):
+        typo = tmp_path / "exprots" / "out.csv"
+        result = run_cli("--db", db, *args, str(typo))
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"Error: {typo}: the folder {typo.parent} does not exist (create it, or "
+            "check the path)\n"
+        )
+        assert not typo.parent.exists()
 
 
 def test_backup_is_a_consistent_copy_and_never_overwrites(

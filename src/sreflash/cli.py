@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -132,11 +133,14 @@ def cli(ctx: click.Context, db: Path | None, deck_paths: tuple[Path, ...]) -> No
         if not path.exists():
             raise click.BadParameter(f"{path} does not exist", param_hint="--decks")
     # A new database is made on first use, but not in a folder that is not there:
-    # a mistyped path would look like all progress was lost.
-    if db is not None and not db.exists() and not db.parent.is_dir():
+    # a mistyped path would look like all progress was lost. (The default one,
+    # in the data folder, is made with its folder.)
+    from_env = os.environ.get(paths.ENV_DB)
+    named = db or (Path(from_env) if from_env else None)
+    if named is not None and not named.exists() and not named.parent.is_dir():
         raise click.BadParameter(
-            f"the folder {db.parent} does not exist (create it, or check the path)",
-            param_hint="--db",
+            f"the folder {named.parent} does not exist (create it, or check the path)",
+            param_hint="--db" if db else paths.ENV_DB,
         )
     options = Options(db=db, decks=deck_paths)
     ctx.obj = options

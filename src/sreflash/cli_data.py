@@ -304,6 +304,7 @@ def export_anki_command(file: Path, deck_id: str | None, force: bool) -> None:
     """
     from sreflash.exporting import export_anki  # genanki takes a while to load
 
+    _refuse_missing_folder(file)
     _refuse_to_overwrite(file, force)
     context = _options().context()
     result = export_anki(context.library, file, context.clock.now(), deck_id)
@@ -318,6 +319,7 @@ def export_reviews_command(file: Path, force: bool) -> None:
     """Write the whole review log as CSV (.csv) or JSON lines (.jsonl)."""
     from sreflash.exporting import export_reviews
 
+    _refuse_missing_folder(file)
     _refuse_to_overwrite(file, force)
     count = export_reviews(_options().context().store, file)
     click.echo(f"Wrote {count} reviews to {file}")
@@ -327,6 +329,15 @@ def _refuse_to_overwrite(file: Path, force: bool) -> None:
     # Every command that writes a file the learner names keeps an existing one.
     if file.exists() and not force:
         raise SreflashError(f"{file} already exists; pass --force to overwrite it")
+
+
+def _refuse_missing_folder(file: Path) -> None:
+    # A mistyped folder would otherwise be made, and the file lost in it.
+    if not file.parent.is_dir():
+        raise SreflashError(
+            f"{file}: the folder {file.parent} does not exist (create it, or check "
+            "the path)"
+        )
 
 
 @click.group("import")
@@ -387,6 +398,8 @@ def backup(file: Path | None, force: bool) -> None:
     if file is None:
         stamp = context.clock.now().strftime("%Y%m%d-%H%M%S")
         file = paths.data_dir() / "backups" / f"sreflash-{stamp}.db"
+    else:
+        _refuse_missing_folder(file)
     if context.store.path is not None and file.resolve() == (
         context.store.path.resolve()
     ):
