@@ -149,6 +149,8 @@ async def test_suspend_bury_flag_and_reset_are_saved(context: Context) -> None:
         row = store.card_row(card.id)
         assert row is not None and row.suspended == 1
         assert table(app).get_row(card.id)[1] == "suspended"
+        state = list(table(app).columns.values())[1]
+        assert state.content_width >= len("suspended")  # shown whole, not cut
         await pilot.press("s")
         row = store.card_row(card.id)
         assert row is not None and row.suspended == 0
@@ -157,6 +159,10 @@ async def test_suspend_bury_flag_and_reset_are_saved(context: Context) -> None:
         row = store.card_row(card.id)
         assert row is not None and row.buried_until == END_OF_DAY
         assert table(app).get_row(card.id)[1] == "buried"
+        await pilot.press("b")
+        row = store.card_row(card.id)
+        assert row is not None and row.buried_until is None
+        await pilot.press("b")
 
         await pilot.press("f", "f")
         row = store.card_row(card.id)

@@ -342,6 +342,8 @@ def test_cards_commands_manage_a_card(context: Context) -> None:
     run("unsuspend", card_id)
     run("bury", card_id)
     text = run("info", card_id)
+    run("unbury", card_id)
+    assert "State: new" in run("info", card_id)
 
     assert [c["id"] for c in listed] == [card_id]
     assert (info["state"], info["flag"], info["history"]) == ("suspended", "green", [])

@@ -237,6 +237,8 @@ def _each(card_ids: tuple[str, ...], action: str) -> None:
             study.set_suspended(card_id, False)
         elif action == "bury":
             study.bury(card_id)
+        elif action == "unbury":
+            study.unbury(card_id)
         elif action == "reset":
             study.reset(card_id)
         click.echo(f"{action}: {card_id}")
@@ -261,6 +263,13 @@ def cards_unsuspend(card_ids: tuple[str, ...]) -> None:
 def cards_bury(card_ids: tuple[str, ...]) -> None:
     """Hide cards until the next study day."""
     _each(card_ids, "bury")
+
+
+@cards.command("unbury")
+@click.argument("card_ids", nargs=-1, required=True)
+def cards_unbury(card_ids: tuple[str, ...]) -> None:
+    """Bring buried cards back today."""
+    _each(card_ids, "unbury")
 
 
 @cards.command("reset")

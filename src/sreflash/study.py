@@ -421,6 +421,12 @@ class Study:
             self.store.put_card(replace(row, buried_until=iso(end)))
         return self._hidden_from(row, "bury")
 
+    def unbury(self, card_id: str) -> None:
+        """Bring a buried card back today."""
+        row = self._row(card_id)
+        with self.store.transaction():
+            self.store.put_card(replace(row, buried_until=None))
+
     def _hidden_from(self, row: CardRow, action: str) -> Hidden:
         card = self.library.cards[row.card_id]
         return Hidden(card, action, row.suspended, row.leech, row.buried_until)

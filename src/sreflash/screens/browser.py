@@ -24,7 +24,7 @@ class BrowserScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("s", "toggle_suspend", "Suspend/unsuspend"),
-        Binding("b", "bury", "Bury"),
+        Binding("b", "toggle_bury", "Bury/unbury"),
         Binding("f", "flag", "Flag"),
         Binding("R", "reset", "Reset to new", key_display="R"),
         Binding("escape", "back", "Back"),
@@ -116,7 +116,8 @@ class BrowserScreen(AppScreen):
         info = card_info(self.sreflash.context.study, card_id)
         table = self.query_one("#browser-cards", DataTable)
         for column, value in zip(table.columns, _cells(info.found), strict=True):
-            table.update_cell(card_id, column, value)
+            # Wider if need be: "suspended" must not show as "suspende".
+            table.update_cell(card_id, column, value, update_width=True)
         self.show_card(card_id)
         self.query_one("#browser-status", Static).update(message)
 
@@ -144,13 +145,18 @@ class BrowserScreen(AppScreen):
             card_id, f"{'Suspended' if suspend else 'Unsuspended'} {card_id}"
         )
 
-    def action_bury(self) -> None:
-        """Hide the card until the next study day."""
+    def action_toggle_bury(self) -> None:
+        """Hide the card until the next study day, or bring a buried card back."""
         card_id = self._act("bury")
         if card_id is None:
             return
-        self.sreflash.context.study.bury(card_id)
-        self._refresh_card(card_id, f"Buried {card_id} until tomorrow")
+        study = self.sreflash.context.study
+        if "buried" in card_info(study, card_id).found.states:
+            study.unbury(card_id)
+            self._refresh_card(card_id, f"Unburied {card_id}")
+        else:
+            study.bury(card_id)
+            self._refresh_card(card_id, f"Buried {card_id} until tomorrow")
 
     def action_flag(self) -> None:
         """Cycle the card's flag: red, orange, green, blue, none."""
