@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -426,6 +427,8 @@ def test_the_markdown_report_shows_answers_points_times_and_model_answers(
 
     assert path.read_text(encoding="utf-8") == text
     assert text.startswith("# Mock interview, 2026-03-02 12:00 UTC\n")
+    berlin = report_markdown(report, zone=ZoneInfo("Europe/Berlin"))
+    assert berlin.startswith("# Mock interview, 2026-03-02 13:00 CET\n")
     assert "Overall score **33%**, 1 of 3 answers passed: **not ready yet**." in text
     assert "Drill next: `m-root`, `m-secrets`." in text
     assert "## 2. Why is running a container as root dangerous?" in text

@@ -18,7 +18,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sreflash.decks import DRILL_KINDS, Card
@@ -27,6 +27,7 @@ from sreflash.grading import PASS_SCORE, Grade, grade
 from sreflash.scheduling import CardState, Rating
 from sreflash.store import CardRow, Store, iso, parse_iso
 from sreflash.study import Study
+from sreflash.wording import local_time
 
 FOLLOW_UP_CHANCE = 0.35
 
@@ -674,9 +675,11 @@ def trend(scores: Sequence[float], window: int = 3) -> str:
 # Markdown
 
 
-def report_markdown(report: MockReport, title: str = "Mock interview") -> str:
-    """The report as a Markdown document."""
-    when = report.started_at.strftime("%Y-%m-%d %H:%M UTC")
+def report_markdown(
+    report: MockReport, title: str = "Mock interview", zone: tzinfo | None = UTC
+) -> str:
+    """The report as a Markdown document, its time in ``zone``."""
+    when = local_time(report.started_at, zone)
     lines = [
         f"# {title}, {when}",
         "",
@@ -734,15 +737,15 @@ def answer_markdown(answer: Answer) -> list[str]:
     return lines
 
 
-def write_report(report: MockReport, path: Path) -> Path:
-    """Write the Markdown report to ``path``.
+def write_report(report: MockReport, path: Path, zone: tzinfo | None = UTC) -> Path:
+    """Write the Markdown report to ``path``, its time in ``zone``.
 
     Raises:
         MockError: when the file cannot be written.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(report_markdown(report), encoding="utf-8")
+        path.write_text(report_markdown(report, zone=zone), encoding="utf-8")
     except OSError as error:
         raise MockError(f"{path}: cannot write the report ({error.strerror})") from None
     return path

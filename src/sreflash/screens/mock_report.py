@@ -167,7 +167,7 @@ class MockReportScreen(AppScreen):
         """Write the report as Markdown (to ``--report`` or the data folder)."""
         path = self.report.options.report_path or default_report_path(self.report)
         try:
-            write_report(self.report, path)
+            write_report(self.report, path, self.sreflash.context.study.day.zone)
         except SreflashError as error:
             self.sreflash.report(error)
             return
@@ -199,7 +199,7 @@ def save_on_exit(study: Study, report: MockReport) -> None:
     try:
         save_report(study, report)
         if report.options.report_path is not None:
-            write_report(report, report.options.report_path)
+            write_report(report, report.options.report_path, study.day.zone)
     except SreflashError as error:
         log.warning("mock session not saved on exit: %s", error)
 
