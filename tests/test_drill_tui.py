@@ -332,6 +332,10 @@ async def test_keys_typed_at_once_after_t_land_in_the_box_not_on_commands(
         assert app.screen.query_one("#drill-recap").display
         assert first is not None
         assert text_of(app, "#drill-recap").strip() == " ".join(first.prompt.split())
+        # Where the prompt itself fits beside the answer, it is not said twice.
+        await pilot.resize_terminal(120, 60)
+        await pilot.pause()
+        assert not app.screen.query_one("#drill-recap").display
 
 
 async def test_suspend_and_bury_skip_to_the_next_card_and_u_takes_them_back(

@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -196,6 +197,8 @@ class DrillScreen(AppScreen):
     def on_mount(self) -> None:
         self._lab_notice()
         self.show_next()
+        scroller = self.query_one("#card", VerticalScroll)
+        self.watch(scroller, "scroll_y", self._recap_if_hidden, init=False)
 
     def on_unmount(self) -> None:
         # A lab check still running stops at its next step and cleans up.
@@ -419,7 +422,8 @@ class DrillScreen(AppScreen):
     def watch_stage(self, stage: str) -> None:
         self.query_one("#answer-view").display = stage == "answer"
         self.query_one("#ratings").display = stage == "answer"
-        self.query_one("#drill-recap").display = stage == "answer"
+        if stage != "answer":
+            self.query_one("#drill-recap").display = False
 
     def _suggested(self) -> Rating | None:
         if self.card is not None and self.card.kind == "lab":
@@ -530,7 +534,7 @@ class DrillScreen(AppScreen):
             lab.display = True
 
         self.query_one("#drill-recap", Static).update(
-            Text(" ".join(card.prompt.split()), no_wrap=True, overflow="ellipsis")
+            Text(" ".join(card.prompt.split()))
         )
         self.query_one("#model-answer", Static).update(Text(card.answer))
         self.query_one("#key-points", Static).update(self._points_text(card))
@@ -545,7 +549,18 @@ class DrillScreen(AppScreen):
         self.stage = "answer"
         # The verdict first: the engine's answer for a lab card, else the grade.
         first = self.query_one("#drill-lab" if result else "#answer-view")
-        self.call_after_refresh(first.scroll_visible, top=True, animate=False)
+        self.call_after_refresh(self._scroll_to_verdict, first)
+
+    def _scroll_to_verdict(self, first: Widget) -> None:
+        first.scroll_visible(top=True, animate=False)
+
+    def _recap_if_hidden(self, scroll_y: float) -> None:
+        # The one-line question shows only while a scroll hides the prompt itself.
+        prompt = self.query_one("#prompt", Static)
+        hidden = prompt.virtual_region.y < scroll_y
+        recap = self.query_one("#drill-recap")
+        if recap.display != (hidden and self.stage == "answer"):
+            recap.display = not recap.display
 
     def _points_text(self, card: Card) -> Group | str:
         label = "Talking points" if card.kind == "scenario" else "Key points"
