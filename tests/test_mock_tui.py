@@ -150,8 +150,8 @@ async def test_a_whole_mock_session_with_a_timeout_a_skip_and_an_overrule(
         table = report.query_one("#report-table", DataTable)
         assert table.row_count == 3
         assert table.get_row_at(0)[4] == "pass"
-        assert table.get_row_at(1)[4:] == ["fail", "1 min 00 s timed out"]
-        assert table.get_row_at(2)[4:] == ["fail", "3 s skipped"]
+        assert table.get_row_at(1)[4:] == ["fail", "time up"]
+        assert table.get_row_at(2)[4:] == ["fail", "skipped"]
         assert "1 of 3 passed" in shown(app, "#report-summary")
         assert mctx.library.cards[first].answer in shown(app, "#report-answer")
 

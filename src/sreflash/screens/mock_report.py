@@ -245,11 +245,12 @@ def _cells(answer: Answer) -> tuple[str, ...]:
     if len(prompt) > PROMPT_WIDTH:
         prompt = prompt[: PROMPT_WIDTH - 1] + "…"
     verdict = answer.verdict + (" (you)" if answer.overruled else "")
+    # Short enough for the last column at 80: the seconds are in the detail below.
     time = describe_seconds(answer.seconds)
     if answer.skipped:
-        time += " skipped"
+        time = "skipped"
     elif answer.timed_out:
-        time += " timed out"
+        time = "time up"
     return (
         str(answer.position),
         prompt,
