@@ -464,16 +464,24 @@ def test_lab_clean_removes_leftovers_of_dead_runs_and_spares_live_ones(
     live = Engine(docker_client, "test")
     # A run of another machine on a shared engine: nobody here can tell if it runs.
     elsewhere = Engine(docker_client, "test", owner="another-machine:4242")
-    context = write_context(tmp_path / "ctx", {"Dockerfile": "FROM python:3.11-slim\n"})
     try:
         for engine in (abandoned, live, elsewhere):
+            # A step of its own, so each build leaves an unlabelled intermediate
+            # image that no other build takes as its cache.
+            dockerfile = f"FROM python:3.11-slim\nRUN echo {uuid.uuid4()} > /r.txt\n"
+            context = write_context(tmp_path / engine.token, {"Dockerfile": dockerfile})
             built = engine.build(context, f"sreflash-test-{engine.token}:left")
             image = engine.image(built.image_id)
             assert image is not None
             engine.start(image, 5000, 0)
+        # Only the journal remembers the dead run's unlabelled build images.
+        intermediate = list(abandoned._produced)
+        assert intermediate and abandoned._journal.is_file()
 
         cleaned = clean_all(docker_client)
         assert cleaned.removed >= 2 and cleaned.spared >= 2
+        assert not any(abandoned.image(i) for i in intermediate)
+        assert not abandoned._journal.exists()
 
         def left(engine: Engine) -> bool:
             mine = {"label": f"{RUN_LABEL}={engine.token}"}

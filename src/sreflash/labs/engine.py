@@ -28,6 +28,7 @@ from docker.models.containers import Container
 from docker.models.images import Image
 from filelock import FileLock, Timeout
 
+from sreflash import paths
 from sreflash.errors import DockerUnavailableError, LabCancelledError
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,9 @@ class Engine:
         self.owner = owner or this_process()
         self.labels = {LABEL: lab_id, RUN_LABEL: self.token, OWNER_LABEL: self.owner}
         self._produced: list[str] = []
+        # The intermediate images carry no label: this file names them, so that
+        # `lab clean` can find them after a run killed before its cleanup.
+        self._journal = journal_dir() / f"{self.token}.ids"
         self._containers: list[str] = []
         # The builder's own step containers: it removes them after each step, but
         # an interrupted build leaves the current one running, holding its images.
@@ -240,7 +244,19 @@ class Engine:
         # An id after "Using cache" existed before this build and is not ours.
         if produced and not cached:
             self._produced.append(produced.group(1))
+            self._note_produced(produced.group(1))
         return current, cached
+
+    def _note_produced(self, image_id: str) -> None:
+        try:
+            fresh = not self._journal.exists()
+            self._journal.parent.mkdir(parents=True, exist_ok=True)
+            with self._journal.open("a", encoding="utf-8") as journal:
+                if fresh:
+                    journal.write(f"owner {self.owner}\n")
+                journal.write(image_id + "\n")
+        except OSError as error:
+            log.warning("cannot note build image %s: %s", image_id, error)
 
     def snapshot(self, image: Image) -> Snapshot:
         """The image's id, layers and steps, to compare builds by artifacts."""
@@ -372,14 +388,10 @@ class Engine:
         ]
         for image_id in labelled:
             removed += _remove_image(self.client, image_id)
-        # Intermediate images carry no label; remove the ones our builds made,
-        # newest first so that no child keeps a parent alive. A tagged one is
-        # someone else's by now, whatever the log said: leave it.
-        for image_id in reversed(self._produced):
-            image = self.image(image_id)
-            if image is not None and not image.tags:
-                removed += _remove_image(self.client, image.id)
+        # Intermediate images carry no label: remove the ones our builds made.
+        removed += _remove_untagged(self.client, self._produced)
         self._produced.clear()
+        self._journal.unlink(missing_ok=True)
         return removed
 
 
@@ -464,10 +476,48 @@ def clean_all(client: docker.DockerClient, *, other_hosts: bool = False) -> Clea
         if dead(container.labels.get(OWNER_LABEL, "")):
             container.remove(force=True, v=True)
             cleaned.removed += 1
-    for image in client.images.list(all=True, filters={"label": LABEL}):
+    images = client.images.list(all=True, filters={"label": LABEL})
+    # Newest first: a child goes before its parent, which then has none to block it.
+    images.sort(key=lambda image: str(image.attrs.get("Created", "")), reverse=True)
+    for image in images:
         if dead((image.labels or {}).get(OWNER_LABEL, "")):
             cleaned.removed += _remove_image(client, image.id)
+    # A run's journal lives on the machine that ran it: only its own runs are here.
+    for journal in sorted(journal_dir().glob("*.ids")):
+        owner, produced = _read_journal(journal)
+        if _owner_alive(owner) is False:
+            cleaned.removed += _remove_untagged(client, produced)
+            journal.unlink(missing_ok=True)
     return cleaned
+
+
+def journal_dir() -> Path:
+    """Where runs note the build images they made (see :class:`Engine`)."""
+    return paths.cache_dir() / "lab-builds"
+
+
+def _read_journal(journal: Path) -> tuple[str, list[str]]:
+    try:
+        lines = journal.read_text(encoding="utf-8").split()
+    except OSError:
+        return "", []
+    if len(lines) < 2 or lines[0] != "owner":
+        return "", []
+    return lines[1], lines[2:]
+
+
+def _remove_untagged(client: docker.DockerClient, image_ids: list[str]) -> int:
+    # Newest first so that no child keeps a parent alive. A tagged one is someone
+    # else's by now, whatever the log said: leave it.
+    removed = 0
+    for image_id in reversed(image_ids):
+        try:
+            image = client.images.get(image_id)
+        except (ImageNotFound, NotFound):
+            continue
+        if not image.tags:
+            removed += _remove_image(client, image.id)
+    return removed
 
 
 @dataclass
@@ -484,7 +534,7 @@ def _remove_image(client: docker.DockerClient, image_id: str) -> int:
     except (ImageNotFound, NotFound):
         return 0  # already gone with the image it was the parent of
     except APIError as error:
-        log.warning("could not remove image %s: %s", image_id[:19], error)
+        log.warning("could not remove image %s: %s", image_id[:19], _api_message(error))
         return 0
     return 1
 
