@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from rich.console import Group
 from rich.markdown import Markdown
 from textual import events
 from textual.pilot import Pilot
@@ -17,6 +18,7 @@ from sreflash.app import SreflashApp
 from sreflash.clock import FrozenClock
 from sreflash.context import Context
 from sreflash.mock import MockOptions, choose_questions
+from sreflash.screens.help import HelpScreen
 from sreflash.screens.home import HomeScreen
 from sreflash.screens.mock import MockScreen, clock_classes, format_left
 from sreflash.screens.mock_history import MockHistoryScreen
@@ -393,3 +395,19 @@ async def test_home_opens_the_history_with_a_trend_and_starts_a_mock(
         trend = shown(app, "#history-trend")
         assert trend.startswith("Scores over time: [b]██[/b]")
         assert shown(app, "#history-trend").endswith("steady")
+
+
+async def test_f1_opens_the_help_where_the_answer_box_takes_question_marks(
+    mctx: Context, clock: FrozenClock
+) -> None:
+    app = SreflashApp(mctx, start="mock", mock=MockOptions(questions=1, seed=1))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert app.screen.query_one("#mock-answer", TextArea).text == "?"
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        intro = app.screen.query_one("#help-text", Static).content
+        assert isinstance(intro, Group)
+        assert str(intro.renderables[0]).startswith("A mock interview")

@@ -33,6 +33,8 @@ class SreflashApp(App[None]):
     CSS_PATH = "sreflash.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
+        # Where a text box takes "?" (a mock interview), F1 still opens the help.
+        Binding("f1", "help", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 

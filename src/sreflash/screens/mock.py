@@ -74,8 +74,8 @@ class MockScreen(AppScreen):
             yield Static(id="mock-prompt")
         yield TextArea(id="mock-answer", soft_wrap=True, show_line_numbers=False)
         yield Static(
-            "ctrl+s hands in your answer · ctrl+n skips · esc ends the interview. "
-            "Model answers come in the report.",
+            "ctrl+s hands in your answer · ctrl+n skips · esc ends the interview · "
+            "f1 help. Model answers come in the report.",
             id="mock-hint",
         )
         yield Footer()
