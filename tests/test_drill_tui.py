@@ -409,6 +409,31 @@ async def test_the_summary_says_when_the_waiting_cards_come(
     context.close()
 
 
+async def test_the_summary_can_undo_the_rating_that_ended_the_drill(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    settings = Settings(timezone="UTC", new_per_day=2)
+    context = open_context(db=tmp_path / "s.db", settings=settings, clock=clock)
+    app = SreflashApp(context, start="drill")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "4")
+        last = drill(app).card
+        await pilot.press("space", "4")
+        assert isinstance(app.screen, SummaryScreen)
+
+        await pilot.press("u")
+        assert drill(app).card == last and drill(app).stage == "prompt"
+        assert context.store.count("SELECT COUNT(*) FROM review_log") == 1
+        await pilot.press("space", "1")
+        assert isinstance(app.screen, DrillScreen)  # Again: back in a minute
+        await pilot.press("q")
+        summary = text_of(app, "#summary-text")
+
+    assert "Cards done: 2" in summary and "Again: 1" in summary
+    context.close()
+
+
 MARKUP_DECK = """\
 format: 1
 deck: {id: marked, title: "oops [/bold] closing [red]x"}

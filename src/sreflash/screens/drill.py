@@ -80,6 +80,14 @@ class DrillTally:
             self.again -= last == Rating.Again
 
 
+@dataclass
+class DrillSession:
+    """What a finished drill hands its summary, so that undo can go back to it."""
+
+    tally: DrillTally
+    undoable: list[int | Hidden]
+
+
 class DrillScreen(AppScreen):
     """Shows due cards one after another until the day's queue is empty."""
 
@@ -139,16 +147,20 @@ class DrillScreen(AppScreen):
             super().__init__()
             self.event = event
 
-    def __init__(self, deck_id: str | None = None) -> None:
+    def __init__(
+        self, deck_id: str | None = None, resume: DrillSession | None = None
+    ) -> None:
+        """``resume`` goes on with a finished session by undoing its last step."""
         super().__init__()
         self.deck_id = deck_id
         self.card: Card | None = None
         self.grade: Grade | None = None
         self.intervals: dict[Rating, timedelta] = {}
-        self.tally = DrillTally()
-        self.undoable: list[int | Hidden] = []
+        self.tally = resume.tally if resume else DrillTally()
+        self.undoable: list[int | Hidden] = resume.undoable if resume else []
         """What this session did, oldest first, for undo: the ids of the ratings it
         wrote to the review log, and the cards it suspended or buried."""
+        self.undo_first = resume is not None
         self.shown_at = time.monotonic()
         self.kinds = DRILL_KINDS
         """Card kinds the queue draws from: lab cards join when Docker answers."""
@@ -196,7 +208,10 @@ class DrillScreen(AppScreen):
 
     def on_mount(self) -> None:
         self._lab_notice()
-        self.show_next()
+        if self.undo_first:
+            self.action_undo()
+        if self.card is None:
+            self.show_next()
         scroller = self.query_one("#card", VerticalScroll)
         self.watch(scroller, "scroll_y", self._recap_if_hidden, init=False)
 
@@ -725,7 +740,8 @@ class DrillScreen(AppScreen):
             outlook.append(new)
         if self.labs_left_out:
             outlook.append(escape(self.labs_left_out))
-        self.app.switch_screen(SummaryScreen(self.tally, outlook))
+        session = DrillSession(self.tally, self.undoable)
+        self.app.switch_screen(SummaryScreen(session, outlook, self.deck_id))
 
 
 def _ask_engine() -> tuple[bool, str]:

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from sreflash.screens.base import AppScreen
 
 if TYPE_CHECKING:
-    from sreflash.screens.drill import DrillTally
+    from sreflash.screens.drill import DrillSession
 
 
 class SummaryScreen(AppScreen):
@@ -21,14 +21,19 @@ class SummaryScreen(AppScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,escape,h", "home", "Home"),
+        Binding("u", "undo", "Undo last"),
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, tally: DrillTally, outlook: list[str]):
+    def __init__(
+        self, session: DrillSession, outlook: list[str], deck_id: str | None = None
+    ):
         """``outlook`` says, in sentences, when cards are next due."""
         super().__init__()
-        self.tally = tally
+        self.session = session
+        self.tally = session.tally
         self.outlook = outlook
+        self.deck_id = deck_id
 
     def compose(self) -> ComposeResult:
         minutes, seconds = divmod(int(time.monotonic() - self.tally.started), 60)
@@ -50,3 +55,12 @@ class SummaryScreen(AppScreen):
     def action_home(self) -> None:
         """Back to the home screen."""
         self.sreflash.go_home()
+
+    def action_undo(self) -> None:
+        """Take back the session's last step and go on with the drill from there."""
+        from sreflash.screens.drill import DrillScreen
+
+        if not self.session.undoable:
+            self.notify("Nothing to undo in this session.")
+            return
+        self.app.switch_screen(DrillScreen(self.deck_id, resume=self.session))
