@@ -421,7 +421,7 @@ def test_decks_check_finds_what_would_skip_or_break_a_deck_at_load(
         f"error: {clash}, line 6 (card 'q-reduce-size'): card id 'q-reduce-size' is "
         f"already used in {bundled}; this deck was skipped"
     ) in result.output
-    assert f"{labs}, line 4 (card 'mine-1'): No lab is called 'nolab'" in result.output
+    assert f"{labs}, line 4 (card 'mine-1'): no lab is called 'nolab'" in result.output
     assert (
         f"{labs}, line 6 (card 'mine-2'): the lab 'phase2-image-design' has no "
         "check 'nocheck'"

@@ -483,6 +483,11 @@ async def test_the_first_card_hides_the_answer_until_revealed(
     async with app.run_test(size=SIZE) as pilot:
         assert not app.screen.query_one("#answer-view").display
         assert not app.screen.query_one("#ratings").display
+        # A rating before the reveal saves nothing, and says why.
+        await pilot.press("3")
+        messages = [n.message for n in app._notifications]
+        assert "Reveal the answer first: Space." in messages
+        assert context.store.count("SELECT COUNT(*) FROM review_log") == 0
         await pilot.press("space")
         assert app.screen.query_one("#answer-view").display
         assert not app.screen.query_one("#answer-box").display  # nothing typed

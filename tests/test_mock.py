@@ -91,7 +91,11 @@ def test_a_topic_narrows_the_questions(mctx: Context) -> None:
 def test_an_unknown_deck_or_an_empty_topic_is_a_clear_error(mctx: Context) -> None:
     with pytest.raises(MockError, match="no loaded deck has the id 'nope'"):
         MockSession(mctx.study, MockOptions(deck_id="nope"))
-    with pytest.raises(MockError, match="topic 'cooking' holds no question"):
+    with pytest.raises(
+        MockError,
+        match="the loaded decks: no question to ask on topic 'cooking'; topics with "
+        "questions: build-cache, secrets, security",
+    ):
         MockSession(mctx.study, MockOptions(topic="cooking"))
     with pytest.raises(MockError, match="--questions must be from 1 to 50"):
         MockSession(mctx.study, MockOptions(questions=0))
@@ -523,7 +527,10 @@ def test_mock_refuses_a_bad_deck_or_topic_before_opening_the_tui(
 ) -> None:
     code, out, err = run_cli(["mock", "--topic", "cooking"], capsys, monkeypatch)
     assert (code, out) == (1, "")
-    assert err == ("Error: topic 'cooking' holds no question with key points to ask\n")
+    assert err.startswith(
+        "Error: the loaded decks: no question to ask on topic 'cooking'; topics with "
+        "questions: "
+    )
 
     code, _, err = run_cli(["mock", "--deck", "nope"], capsys, monkeypatch)
     assert (code, err) == (1, "Error: no loaded deck has the id 'nope'\n")

@@ -336,7 +336,7 @@ async def test_an_impossible_mock_is_reported_not_crashed(mctx: Context) -> None
 
         assert isinstance(app.screen, HomeScreen)
         messages = [n.message for n in app._notifications]
-        assert any("topic 'cooking' holds no question" in m for m in messages)
+        assert any("no question to ask on topic 'cooking'" in m for m in messages)
 
 
 async def test_the_markdown_key_writes_the_report(

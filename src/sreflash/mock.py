@@ -157,10 +157,16 @@ def candidates(study: Study, options: MockOptions) -> list[Card]:
         if eligible(c) and options.topic in (None, c.topic)
     ]
     if not cards:
-        where = f"topic {options.topic!r}" if options.topic else "the loaded decks"
-        if options.deck_id:
-            where += f" of deck {options.deck_id!r}"
-        raise MockError(f"{where} holds no question with key points to ask")
+        scope = f"deck {options.deck_id!r}" if options.deck_id else "the loaded decks"
+        if options.topic is None:
+            raise MockError(f"{scope}: no question with key points to ask")
+        topics = sorted(
+            {c.topic for c in library.iter_cards(options.deck_id) if eligible(c)}
+        )
+        known = f"; topics with questions: {', '.join(topics)}" if topics else ""
+        raise MockError(
+            f"{scope}: no question to ask on topic {options.topic!r}{known}"
+        )
     return cards
 
 

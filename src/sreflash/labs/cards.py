@@ -144,7 +144,8 @@ def broken_lab_refs(library: Library) -> list[DeckError]:
             try:
                 lab = find_lab(card.lab.lab)
             except LabError as error:
-                message = str(error).rstrip(".")
+                sentence = str(error).rstrip(".")
+                message = sentence[:1].lower() + sentence[1:]
             else:
                 if card.lab.check in {check.id for check in lab.checks()}:
                     continue

@@ -628,6 +628,8 @@ class DrillScreen(AppScreen):
 
     def action_accept(self) -> None:
         """Rate with the suggestion, if there is one."""
+        if self.stage == "prompt":
+            self.notify("Reveal the answer first: Space.")
         if self.stage != "answer":
             return
         suggested = self._suggested()
@@ -638,6 +640,8 @@ class DrillScreen(AppScreen):
 
     def action_rate(self, value: int) -> None:
         """Save a rating for the card on screen, then show the next card."""
+        if self.card is not None and self.stage == "prompt":
+            self.notify("Reveal the answer first: Space.")
         if self.card is None or self.stage != "answer":
             return
         rating = Rating(value)

@@ -38,7 +38,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         intro: str = getattr(self.under, "HELP_INTRO", GENERAL)
         keys: list[tuple[str, str]] = getattr(self.under, "HELP_KEYS", None) or [
-            (b.key_display or b.key, b.description) for b in self._keys_below()
+            # "enter,escape,h" is Textual's way of binding three keys: say each.
+            (b.key_display or " ".join(b.key.split(",")), b.description)
+            for b in self._keys_below()
         ]
         # A grid, so that a long description wraps under itself, not under its key.
         table = Table.grid(padding=(0, 2))
