@@ -70,7 +70,8 @@ class HomeScreen(AppScreen):
         if waiting:
             summary = (
                 f"{count_of(waiting, 'card')} waiting today: {total.new} new, "
-                f"{total.learning} learning, {total.due} to review."
+                f"{total.learning} learning, {total.due} to review (lab cards "
+                "aside: they join a drill when Docker answers)."
             )
         elif unseen:
             per_day = context.settings.new_per_day
