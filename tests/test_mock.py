@@ -612,6 +612,13 @@ def test_deck_and_learner_text_stay_literal_in_reports() -> None:
     assert typed in shown and "List **/__pycache__ in .dockerignore." in shown
     assert md_escape(typed) in written
     assert "\\*\\*/\\_\\_pycache\\_\\_" in written
+    # Only what would change the text is escaped: a dash mid-line is a dash.
+    assert md_escape("docker build -t phase2-flask (v2).") == (
+        "docker build -t phase2-flask (v2)."
+    )
+    assert md_escape("- not a list\n1. nor this\n# nor a heading") == (
+        "\\- not a list\n1\\. nor this\n\\# nor a heading"
+    )
 
 
 def test_the_report_tells_a_point_stated_backwards_from_one_left_out(
@@ -630,3 +637,30 @@ def test_the_report_tells_a_point_stated_backwards_from_one_left_out(
     assert backwards.split("**Missed**")[0].strip() == (
         "- Install dependencies before copying the code"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "docker build -t phase2-flask:optimized .",
+        "- not a list",
+        "# not a heading",
+        "1. not a list either",
+        "---> Using cache",
+        "**/__pycache__ and __init__.py, *.pyc",
+        "[not](a link) <b>not html</b> ~~not struck~~ a|b `not code`",
+    ],
+)
+def test_escaped_text_reads_back_as_written_in_a_markdown_reader(text: str) -> None:
+    from markdown_it import MarkdownIt
+
+    from sreflash.mock import md_escape
+
+    tokens = (
+        MarkdownIt("commonmark")
+        .enable(["table", "strikethrough"])
+        .parse(md_escape(text))
+    )
+    inline = [t for t in tokens if t.type == "inline"]
+    assert len(inline) == 1 and inline[0].children is not None
+    assert "".join(c.content for c in inline[0].children) == text

@@ -763,12 +763,24 @@ def describe_seconds(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+|!~-])")
+# Marks that change text anywhere in a line, and those that do so only at its
+# start (a heading, a list item, a quote): escaping every "-" or "(" would fill the
+# report with backslashes a reader of the raw file has to look past.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+-]|\d+(?=[.)]))", re.MULTILINE)
 
 
 def md_escape(text: str) -> str:
     """Text that a Markdown reader shows as written: ``**/__pycache__`` stays so."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, mark = match.groups()
+    if mark.isdigit():
+        return f"{indent}{mark}\\"  # "1." starts a list; "1\." does not
+    return f"{indent}\\{mark}"
 
 
 def _one_line(text: str) -> str:
