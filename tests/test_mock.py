@@ -523,7 +523,9 @@ def test_mock_history_says_so_when_there_is_none(
 
 
 def test_mock_refuses_a_bad_deck_or_topic_before_opening_the_tui(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     code, out, err = run_cli(["mock", "--topic", "cooking"], capsys, monkeypatch)
     assert (code, out) == (1, "")
@@ -538,6 +540,14 @@ def test_mock_refuses_a_bad_deck_or_topic_before_opening_the_tui(
     code, _, err = run_cli(["mock", "--minutes", "0"], capsys, monkeypatch)
     assert code == 2
     assert "Invalid value for '--minutes'" in err
+
+    kept = tmp_path / "kept.md"
+    kept.write_text("last week's report")
+    code, _, err = run_cli(["mock", "--report", str(kept)], capsys, monkeypatch)
+    assert (code, err) == (
+        1,
+        f"Error: {kept} already exists; pass --force to overwrite it\n",
+    )
 
 
 def test_mock_opens_the_tui_with_the_options_given(

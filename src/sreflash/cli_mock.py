@@ -15,7 +15,7 @@ import click
 
 from sreflash.context import deck_cache_dir, deck_dirs
 from sreflash.decks import Card, load_library
-from sreflash.errors import UnknownCardError
+from sreflash.errors import SreflashError, UnknownCardError
 from sreflash.wording import local_time
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def _options() -> Options:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the report to this Markdown file when it is saved.",
 )
+@click.option("--force", is_flag=True, help="Overwrite the --report file if it exists.")
 @click.pass_context
 def mock(
     ctx: click.Context,
@@ -66,6 +67,7 @@ def mock(
     seed: int | None,
     no_schedule: bool,
     report_path: Path | None,
+    force: bool,
 ) -> None:
     """Run a timed mock interview in the TUI, or list past ones.
 
@@ -97,6 +99,11 @@ def mock(
         report_path=report_path,
     )
     options.check()
+    # As export and backup do: a file already there is kept unless --force.
+    if report_path is not None and report_path.exists() and not force:
+        raise SreflashError(
+            f"{report_path} already exists; pass --force to overwrite it"
+        )
     candidates(context.study, options)  # a bad deck or topic fails here, not in the TUI
     require_terminal()
     run_app(SreflashApp(context, start="mock", mock=options))
