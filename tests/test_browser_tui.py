@@ -87,7 +87,7 @@ def test_card_info_lists_schedule_and_history(context: Context) -> None:
     assert "State: learning" in lines
     assert "Next due: 2026-03-02 12:10 UTC" in lines
     assert "Stability:" in lines and "Difficulty:" in lines
-    assert "2026-03-02 12:00 UTC  Good   next in   10m  4 s  drill" in lines
+    assert "2026-03-02 12:00 UTC  Good   next in   10m    4 s  drill" in lines
 
 
 # The screen

@@ -239,6 +239,6 @@ def info_lines(info: CardInfo) -> list[str]:
             lines.append(
                 f"  {local_time(parse_iso(r.reviewed_at), info.zone)}  "
                 f"{RATING_NAMES[Rating(r.rating)]:5}  next in {interval:>5}  "
-                f"{r.duration_ms / 1000:.0f} s  {r.source}"
+                f"{r.duration_ms / 1000:>3.0f} s  {r.source}"
             )
     return lines
