@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,3 +86,20 @@ def run_cli(
         main()
     out, err = capsys.readouterr()
     return int(exited.value.code or 0), out, err
+
+
+@contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """Make ``path`` read-only for real: a mode for a user, immutable for root."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        yield
+        path.chmod(0o644)
+        return
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"root here, and chattr +i failed: {made.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)

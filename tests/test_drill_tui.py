@@ -27,6 +27,7 @@ from sreflash.screens.drill import DrillScreen
 from sreflash.screens.help import HelpScreen
 from sreflash.screens.home import HomeScreen
 from sreflash.screens.summary import SummaryScreen
+from tests.conftest import unwritable
 
 SIZE = (80, 24)
 
@@ -568,3 +569,20 @@ def test_the_command_line_loads_no_other_commands_code_before_the_drill() -> Non
     )
 
     assert done.stdout.strip() == "[]"
+
+
+async def test_a_read_only_database_is_said_as_the_drill_opens(
+    db_path: Path, settings: Settings, clock: FrozenClock
+) -> None:
+    open_context(db=db_path, settings=settings, clock=clock).close()
+    with unwritable(db_path):
+        context = open_context(db=db_path, settings=settings, clock=clock)
+        app = SreflashApp(context, start="drill")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            toasts = [n for n in app._notifications if n.title == "Database read-only"]
+        context.close()
+
+    assert [n.message for n in toasts] == [
+        f"{db_path} is read-only: ratings cannot be saved until it can be written."
+    ]

@@ -20,6 +20,7 @@ from sreflash.store import (
     schema_version,
     snapshot,
 )
+from tests.conftest import unwritable
 
 
 def review(card_id: str = "c1", before: CardRow | None = None) -> ReviewRow:
@@ -205,3 +206,16 @@ def test_card_rows_round_trip_every_field(tmp_path: Path) -> None:
         store.put_card(row)
 
     assert asdict(store.card_rows("card_id = ?", ["c1"])[0]) == asdict(row)
+
+
+def test_a_read_only_database_is_said_before_the_first_rating(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store.open(path).close()
+
+    with unwritable(path):
+        store = Store.open(path)
+        assert store.read_only() == f"{path} is read-only"
+        store.close()
+    store = Store.open(path)
+    assert store.read_only() is None
+    store.close()

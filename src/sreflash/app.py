@@ -110,6 +110,15 @@ class SreflashApp(App[None]):
                 timeout=10,
                 markup=False,
             )
+        read_only = self.context.store.read_only()
+        if read_only is not None:
+            self.notify(
+                f"{read_only}: ratings cannot be saved until it can be written.",
+                title="Database read-only",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
         for problem in self.context.problems:
             self.notify(
                 str(problem),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -308,6 +309,21 @@ class Store:
         db = Database(memory=True, execute_plugins=False)
         migrate(db)
         return cls(db)
+
+    def read_only(self) -> str | None:
+        """Why ratings could not be saved here, or None when they can.
+
+        SQLite opens a file it cannot write and fails only at the first write; a
+        drill asks this first so that no answer is typed in vain. WAL mode also
+        needs to write beside the file.
+        """
+        if self.path is None:
+            return None
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return f"{self.path} is read-only"
+        if not os.access(self.path.parent, os.W_OK):
+            return f"its folder {self.path.parent} is read-only"
+        return None
 
     def close(self) -> None:
         """Close the connection."""
