@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -135,13 +134,10 @@ def cli(ctx: click.Context, db: Path | None, deck_paths: tuple[Path, ...]) -> No
     # A new database is made on first use, but not in a folder that is not there:
     # a mistyped path would look like all progress was lost. (The default one,
     # in the data folder, is made with its folder.)
-    from_env = os.environ.get(paths.ENV_DB)
-    named = db or (Path(from_env) if from_env else None)
-    if named is not None and not named.exists() and not named.parent.is_dir():
-        raise click.BadParameter(
-            f"the folder {named.parent} does not exist (create it, or check the path)",
-            param_hint="--db" if db else paths.ENV_DB,
-        )
+    named = db or paths.db_from_env()
+    missing = None if named is None or named.exists() else paths.missing_folder(named)
+    if missing is not None:
+        raise click.BadParameter(missing, param_hint="--db" if db else paths.ENV_DB)
     options = Options(db=db, decks=deck_paths)
     ctx.obj = options
     ctx.call_on_close(options.close)
@@ -164,6 +160,17 @@ def run_app(app: App[None]) -> None:
     app.run()
     if app.return_code:
         sys.exit(app.return_code)
+
+
+def check_output_file(file: Path, *, force: bool) -> None:
+    """Refuse to write a file the learner named in a folder that is not there, or
+    over one already there unless ``force``: every command that writes one keeps to
+    this."""
+    missing = paths.missing_folder(file)
+    if missing is not None:
+        raise SreflashError(f"{file}: {missing}")
+    if file.exists() and not force:
+        raise SreflashError(f"{file} already exists; pass --force to overwrite it")
 
 
 def require_terminal() -> None:

@@ -12,6 +12,7 @@ import click
 
 from sreflash import paths
 from sreflash.browse import FLAGS, CardInfo, card_info, info_lines, search
+from sreflash.cli import check_output_file
 from sreflash.errors import SreflashError, UnknownCardError
 from sreflash.importing import import_csv
 from sreflash.scheduling import RATING_NAMES, Rating
@@ -313,8 +314,7 @@ def export_anki_command(file: Path, deck_id: str | None, force: bool) -> None:
     """
     from sreflash.exporting import export_anki  # genanki takes a while to load
 
-    _refuse_missing_folder(file)
-    _refuse_to_overwrite(file, force)
+    check_output_file(file, force=force)
     context = _options().context()
     result = export_anki(context.library, file, context.clock.now(), deck_id)
     notes, decks = count_of(result.notes, "note"), count_of(result.decks, "deck")
@@ -328,25 +328,9 @@ def export_reviews_command(file: Path, force: bool) -> None:
     """Write the whole review log as CSV (.csv) or JSON lines (.jsonl)."""
     from sreflash.exporting import export_reviews
 
-    _refuse_missing_folder(file)
-    _refuse_to_overwrite(file, force)
+    check_output_file(file, force=force)
     count = export_reviews(_options().context().store, file)
     click.echo(f"Wrote {count} reviews to {file}")
-
-
-def _refuse_to_overwrite(file: Path, force: bool) -> None:
-    # Every command that writes a file the learner names keeps an existing one.
-    if file.exists() and not force:
-        raise SreflashError(f"{file} already exists; pass --force to overwrite it")
-
-
-def _refuse_missing_folder(file: Path) -> None:
-    # A mistyped folder would otherwise be made, and the file lost in it.
-    if not file.parent.is_dir():
-        raise SreflashError(
-            f"{file}: the folder {file.parent} does not exist (create it, or check "
-            "the path)"
-        )
 
 
 @click.group("import")
@@ -407,13 +391,12 @@ def backup(file: Path | None, force: bool) -> None:
     if file is None:
         stamp = context.clock.now().strftime("%Y%m%d-%H%M%S")
         file = paths.data_dir() / "backups" / f"sreflash-{stamp}.db"
-    else:
-        _refuse_missing_folder(file)
+        file.parent.mkdir(parents=True, exist_ok=True)  # the folder is sreflash's
     if context.store.path is not None and file.resolve() == (
         context.store.path.resolve()
     ):
         raise SreflashError(f"{file} is the database itself; choose another file")
-    _refuse_to_overwrite(file, force)
+    check_output_file(file, force=force)
     try:
         backup_to(context.store.db, file)
     except (OSError, sqlite3.Error) as error:

@@ -15,7 +15,7 @@ import click
 
 from sreflash.context import deck_cache_dir, deck_dirs
 from sreflash.decks import Card, load_library
-from sreflash.errors import SreflashError, UnknownCardError
+from sreflash.errors import UnknownCardError
 from sreflash.wording import local_time
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def mock(
     if ctx.invoked_subcommand is not None:
         return
     from sreflash.app import SreflashApp  # Textual loads only when the TUI runs.
-    from sreflash.cli import require_terminal, run_app
+    from sreflash.cli import check_output_file, require_terminal, run_app
     from sreflash.mock import MockOptions, candidates
 
     context = _options().context(warn=False)  # the TUI shows what is wrong
@@ -99,11 +99,8 @@ def mock(
         report_path=report_path,
     )
     options.check()
-    # As export and backup do: a file already there is kept unless --force.
-    if report_path is not None and report_path.exists() and not force:
-        raise SreflashError(
-            f"{report_path} already exists; pass --force to overwrite it"
-        )
+    if report_path is not None:
+        check_output_file(report_path, force=force)
     candidates(context.study, options)  # a bad deck or topic fails here, not in the TUI
     require_terminal()
     run_app(SreflashApp(context, start="mock", mock=options))

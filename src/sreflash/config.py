@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sreflash import paths
 from sreflash.errors import ConfigError
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula", "monokai")
@@ -88,9 +89,9 @@ def load_settings(path: Path) -> tuple[Settings, list[ConfigError]]:
     """
     if not path.exists():
         # A config "folder" that is a file would hide every setting without a word.
-        folder = next((p for p in path.parents if p.exists()), None)
-        if folder is not None and not folder.is_dir():
-            message = f"{path}: cannot be read: {folder} is a file, not a folder"
+        blocking = paths.file_in_the_way(path)
+        if blocking is not None:
+            message = f"{path}: cannot be read: {blocking} is a file, not a folder"
             return Settings(), [ConfigError(message)]
         return Settings(), []
     try:

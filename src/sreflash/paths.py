@@ -43,7 +43,28 @@ def config_path() -> Path:
 
 def db_path() -> Path:
     """The SQLite database: ``SREFLASH_DB`` if set, else in the data dir."""
-    return _from_env(ENV_DB) or data_dir() / "sreflash.db"
+    return db_from_env() or data_dir() / "sreflash.db"
+
+
+def db_from_env() -> Path | None:
+    """The database ``SREFLASH_DB`` names, if it is set."""
+    return _from_env(ENV_DB)
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing parent of ``path`` when it is a file, not a folder."""
+    nearest = next((parent for parent in path.parents if parent.exists()), None)
+    return nearest if nearest is not None and not nearest.is_dir() else None
+
+
+def missing_folder(file: Path) -> str | None:
+    """Why ``file`` must not be made where it is named: its folder is not there.
+
+    A mistyped folder would otherwise be made, and the file lost in it.
+    """
+    if file.parent.is_dir():
+        return None
+    return f"the folder {file.parent} does not exist (create it, or check the path)"
 
 
 def cache_dir() -> Path:

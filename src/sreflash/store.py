@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from sreflash import paths
 from sreflash.errors import StoreError
 from sreflash.scheduling import CardState, FsrsCard
 
@@ -295,10 +296,10 @@ class Store:
                 f"{where}: cannot be used as the database ({error})"
             ) from None
         except OSError as error:
-            folder = next((p for p in path.parents if p.exists()), None)
-            if folder is not None and not folder.is_dir():
+            blocking = paths.file_in_the_way(path)
+            if blocking is not None:
                 raise StoreError(
-                    f"{where}: cannot be opened: {folder} is a file, not a folder"
+                    f"{where}: cannot be opened: {blocking} is a file, not a folder"
                 ) from None
             raise StoreError(f"{where}: cannot be opened ({error.strerror})") from None
         return cls(db, path)
