@@ -24,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
-from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -564,18 +563,15 @@ class DrillScreen(AppScreen):
         self.stage = "answer"
         # The verdict first: the engine's answer for a lab card, else the grade.
         first = self.query_one("#drill-lab" if result else "#answer-view")
-        self.call_after_refresh(self._scroll_to_verdict, first)
-
-    def _scroll_to_verdict(self, first: Widget) -> None:
-        first.scroll_visible(top=True, animate=False)
+        self.call_after_refresh(first.scroll_visible, top=True, animate=False)
 
     def _recap_if_hidden(self, scroll_y: float) -> None:
         # The one-line question shows only while a scroll hides the prompt itself.
         prompt = self.query_one("#prompt", Static)
-        hidden = prompt.virtual_region.y < scroll_y
+        wanted = self.stage == "answer" and prompt.virtual_region.y < scroll_y
         recap = self.query_one("#drill-recap")
-        if recap.display != (hidden and self.stage == "answer"):
-            recap.display = not recap.display
+        if recap.display != wanted:  # a display change lays the screen out again
+            recap.display = wanted
 
     def _points_text(self, card: Card) -> Group | str:
         label = "Talking points" if card.kind == "scenario" else "Key points"
@@ -628,9 +624,7 @@ class DrillScreen(AppScreen):
 
     def action_accept(self) -> None:
         """Rate with the suggestion, if there is one."""
-        if self.stage == "prompt":
-            self.notify("Reveal the answer first: Space.")
-        if self.stage != "answer":
+        if not self._answer_shown():
             return
         suggested = self._suggested()
         if suggested is None:
@@ -638,11 +632,15 @@ class DrillScreen(AppScreen):
             return
         self.action_rate(int(suggested))
 
+    def _answer_shown(self) -> bool:
+        # A rating before the reveal would rate an unseen answer: say what to do.
+        if self.stage == "prompt" and self.card is not None:
+            self.notify("Reveal the answer first: Space.")
+        return self.stage == "answer"
+
     def action_rate(self, value: int) -> None:
         """Save a rating for the card on screen, then show the next card."""
-        if self.card is not None and self.stage == "prompt":
-            self.notify("Reveal the answer first: Space.")
-        if self.card is None or self.stage != "answer":
+        if self.card is None or not self._answer_shown():
             return
         rating = Rating(value)
         elapsed = int((time.monotonic() - self.shown_at) * 1000)
