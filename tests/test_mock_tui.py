@@ -68,13 +68,19 @@ async def report_ready(app: SreflashApp, pilot: Pilot[None]) -> MockReportScreen
     return app.screen
 
 
-async def answer_one_then_end(app: SreflashApp, pilot: Pilot[None]) -> str:
-    """Answer the first question well, then end the interview; its card id."""
+async def answer_one(app: SreflashApp, pilot: Pilot[None]) -> str:
+    """Answer the first question well and hand it in; its card id."""
     await pilot.pause()
     first = current_card_id(app)
     app.screen.query_one("#mock-answer", TextArea).load_text(GOOD[first])
     await pilot.press("ctrl+s")
     await pilot.pause()
+    return first
+
+
+async def answer_one_then_end(app: SreflashApp, pilot: Pilot[None]) -> str:
+    """Answer the first question well, then end the interview; its card id."""
+    first = await answer_one(app, pilot)
     await pilot.press("escape")
     return first
 
@@ -280,11 +286,7 @@ async def test_quitting_mid_interview_keeps_the_answers_handed_in(
     app = SreflashApp(mctx, start="mock", mock=options)
 
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        first = current_card_id(app)
-        app.screen.query_one("#mock-answer", TextArea).load_text(GOOD[first])
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        first = await answer_one(app, pilot)
         # The second answer is half typed, not handed in, when the app quits.
         await type_text(pilot, "layers")
         await pilot.press("ctrl+q")
